@@ -1,0 +1,42 @@
+import type { Fetch, RedirectContext, RedirectHop, RedirectMode } from './types'
+
+/**
+ * A layer of the session: takes the fetch below it and returns a fetch that adds one concern
+ * (cookies, redirects…). Model: wretch `src/middleware.ts`.
+ */
+export type Middleware = (next: Fetch) => Fetch
+
+/** Composes layers so that the first one is the outermost: `compose([a, b], f)` is `a(b(f))`. */
+export function compose(layers: readonly Middleware[], fetch: Fetch): Fetch {
+  return layers.reduceRight<Fetch>((next, layer) => layer(next), fetch)
+}
+
+/**
+ * Per-call state handed down through the layers on the `RequestInit` under a private symbol, so
+ * that one composed fetch serves every request of a session. Symbol keys survive ofetch's
+ * option spreading and are invisible to the runtime's fetch.
+ */
+export const kCall: unique symbol = Symbol('fetch-session.call') as never
+
+/** What the layers need to know about the current call. */
+export interface CallState {
+  /** `redirect` as the caller asked for it. */
+  redirect: RedirectMode
+  /** Redirects allowed per attempt. */
+  maxRedirects: number
+  /** `onRedirect` hooks, session's first. */
+  onRedirect: Array<(context: RedirectContext) => unknown>
+  /** Lower-case names stripped when a redirect leaves the origin. */
+  sensitiveHeaders: ReadonlySet<string>
+  /** The transport of this call (the session's pool, or a mount's). */
+  transport: Fetch
+  /** Filled by the redirect layer with the hops of the current attempt. */
+  history: RedirectHop[]
+  /** The method the caller asked for, used in error messages. */
+  method: string
+}
+
+/** `init[kCall]`, typed. */
+export function callStateOf(init: RequestInit | undefined): CallState | undefined {
+  return (init as { [kCall]?: CallState } | undefined)?.[kCall]
+}

@@ -1,0 +1,30 @@
+import { CookieJar } from 'tough-cookie'
+import type { Store } from 'tough-cookie'
+import type { CookieJarLike, CookieStoreLike, SessionOptions } from '../types'
+
+/**
+ * Turns the `cookies` option into a jar: `true` (default) a new in-memory jar, a `CookieJar` as
+ * is, a `Store` wrapped in a new jar, `false` none. Checks are structural, so a jar or store from
+ * another copy of tough-cookie works.
+ */
+export function createCookieJar(option: SessionOptions['cookies']): CookieJar | undefined {
+  if (option === false) return undefined
+  if (option === undefined || option === true) return new CookieJar()
+  if (isCookieJar(option)) return option as unknown as CookieJar
+  if (isCookieStore(option)) return new CookieJar(option as unknown as Store)
+  throw new TypeError('fetch-session: `cookies` must be true, false, a tough-cookie CookieJar or a tough-cookie Store')
+}
+
+function isCookieJar(value: unknown): value is CookieJarLike {
+  const candidate = value as CookieJarLike
+  return typeof value === 'object' && value !== null
+    && typeof candidate.getCookies === 'function'
+    && typeof candidate.setCookie === 'function'
+}
+
+function isCookieStore(value: unknown): value is CookieStoreLike {
+  const candidate = value as CookieStoreLike
+  return typeof value === 'object' && value !== null
+    && typeof candidate.findCookies === 'function'
+    && typeof candidate.putCookie === 'function'
+}

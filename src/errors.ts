@@ -1,0 +1,235 @@
+import { FetchError } from 'ofetch'
+import type { FetchResponse } from './types'
+
+export { FetchError }
+
+/**
+ * Brand carried by every error this package creates. `instanceof` checks use it (through
+ * `Symbol.hasInstance`), so they keep working when two copies of the package are loaded
+ * (npm + JSR, two bundles…). Model: undici `lib/core/errors.js`.
+ */
+const kErrorKind: unique symbol = Symbol.for('fetch-session.error.kind') as never
+
+/** What every error of this package carries besides `message` and `cause`. */
+export interface ErrorDetails {
+  /** The URL of the request that failed (credentials in it are never printed in `message`). */
+  request?: string
+  /** The HTTP method of the request that failed. */
+  method?: string
+  /** The resolved options of the failed request. Not enumerable, so logs do not print headers. */
+  options?: unknown
+  /** The cause: the runtime's own error, the signal's reason, … */
+  cause?: unknown
+}
+
+/**
+ * Shared constructor logic: a message of the form `[GET] "http://host/path": what happened`,
+ * with `request` / `options` attached as non-enumerable properties.
+ */
+function init(error: FetchError, kind: string, details: ErrorDetails): void {
+  Object.defineProperty(error, 'name', { value: kind, enumerable: false, configurable: true, writable: true })
+  Object.defineProperty(error, kErrorKind, { value: kind, enumerable: false })
+  for (const key of ['request', 'options'] as const) {
+    Object.defineProperty(error, key, {
+      value: details[key],
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    })
+  }
+  if (details.method !== undefined) {
+    Object.defineProperty(error, 'method', { value: details.method, enumerable: false, configurable: true, writable: true })
+  }
+}
+
+function brandCheck(kind: string) {
+  return (value: unknown): boolean =>
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kErrorKind] === kind
+}
+
+/** `[GET] "http://host/path"`, with any `user:password@` removed from the URL. */
+export function describeRequest(method: string | undefined, url: string | undefined): string {
+  return `[${(method ?? 'GET').toUpperCase()}] ${JSON.stringify(redactURL(url ?? '/'))}`
+}
+
+/** Removes userinfo (`user:pass@`) from a URL string, leaving anything unparseable untouched. */
+export function redactURL(url: string): string {
+  if (!url.includes('@')) return url
+  try {
+    const parsed = new URL(url)
+    if (!parsed.username && !parsed.password) return url
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.href
+  }
+  catch {
+    return url
+  }
+}
+
+/**
+ * The final response had a status >= 400 (and `ignoreResponseError` was not set).
+ *
+ * @example
+ * ```ts
+ * try { await session('/status/404') }
+ * catch (error) {
+ *   if (error instanceof HTTPError) console.log(error.status, error.data)
+ * }
+ * ```
+ */
+export class HTTPError<T = any> extends FetchError<T> {
+  /** The HTTP status of the final response. */
+  declare status: number
+  /** Alias of `status` (ofetch compatibility). */
+  declare statusCode: number
+  /** The status text of the final response. */
+  declare statusText: string
+  /** Alias of `statusText` (ofetch compatibility). */
+  declare statusMessage: string
+  /** The parsed body of the error response. */
+  declare data: T | undefined
+  /** The final response (its body already read into `data`). */
+  declare response: FetchResponse<T>
+
+  constructor(response: FetchResponse<T>, details: ErrorDetails) {
+    const url = response.url || details.request
+    super(`${describeRequest(details.method, url)}: ${response.status} ${response.statusText}`.trimEnd(), details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'HTTPError', details)
+    this.status = response.status
+    this.statusCode = response.status
+    this.statusText = response.statusText
+    this.statusMessage = response.statusText
+    this.data = response._data
+    Object.defineProperty(this, 'response', { value: response, enumerable: false, configurable: true, writable: true })
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('HTTPError')
+}
+
+/** Which deadline expired. `signal` means a caller's `AbortSignal.timeout()` fired. */
+export type TimeoutPhase = 'total' | 'attempt' | 'signal'
+
+/** A deadline passed, before the headers arrived or while the body was being read. */
+export class TimeoutError extends FetchError {
+  /** `'total'`: the deadline of the whole call; `'attempt'`: one attempt's; `'signal'`: the caller's `AbortSignal.timeout()`. */
+  readonly phase: TimeoutPhase
+  /** The deadline that passed, in milliseconds (`undefined` for `phase: 'signal'`). */
+  readonly timeout: number | undefined
+
+  constructor(phase: TimeoutPhase, timeout: number | undefined, details: ErrorDetails) {
+    const what = phase === 'signal'
+      ? 'the caller\'s signal timed out'
+      : `timed out after ${timeout} ms (${phase === 'total' ? 'deadline of the whole call' : 'deadline of one attempt'})`
+    super(`${describeRequest(details.method, details.request)}: ${what}`, details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'TimeoutError', details)
+    this.phase = phase
+    this.timeout = timeout
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('TimeoutError')
+}
+
+/** No response arrived: connection refused or reset, DNS failure, TLS failure, proxy failure. */
+export class NetworkError extends FetchError {
+  /** The runtime's error code when it gives one (`ECONNREFUSED`, `UND_ERR_SOCKET`, …). */
+  readonly code: string | undefined
+
+  constructor(details: ErrorDetails) {
+    const { message, code } = describeCause(details.cause)
+    super(`${describeRequest(details.method, details.request)}: network error: ${message}`, { cause: details.cause })
+    init(this, 'NetworkError', details)
+    this.code = code
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('NetworkError')
+}
+
+/** The caller's own signal aborted the request. `cause` is the signal's reason. */
+export class AbortError extends FetchError {
+  constructor(details: ErrorDetails) {
+    const reason = details.cause
+    const suffix = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : ''
+    super(`${describeRequest(details.method, details.request)}: aborted by the caller${suffix}`, { cause: reason })
+    init(this, 'AbortError', details)
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('AbortError')
+}
+
+/** Why a redirect could not be followed. */
+export type RedirectErrorCode =
+  | 'ERR_TOO_MANY_REDIRECTS'
+  | 'ERR_REDIRECT_MODE'
+  | 'ERR_REDIRECT_LOCATION'
+  | 'ERR_REDIRECT_SCHEME'
+  | 'ERR_REDIRECT_BODY'
+
+/** A redirect could not be followed: too many redirects, `redirect: 'error'`, a bad `Location`, or a body that cannot be sent again. */
+export class RedirectError extends FetchError {
+  /** Machine-readable reason. */
+  readonly code: RedirectErrorCode
+  /** Every URL of the chain so far, the first request included. */
+  readonly redirectUrls: string[]
+  /** The redirect response that was refused (its body already cancelled). */
+  declare response: Response | undefined
+
+  constructor(code: RedirectErrorCode, reason: string, redirectUrls: string[], response: Response | undefined, details: ErrorDetails) {
+    super(`${describeRequest(details.method, details.request)}: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'RedirectError', details)
+    this.code = code
+    this.redirectUrls = redirectUrls.map(redactURL)
+    Object.defineProperty(this, 'response', { value: response, enumerable: false, configurable: true, writable: true })
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('RedirectError')
+}
+
+/** A request was made on a session after `close()`. */
+export class SessionClosedError extends FetchError {
+  constructor(details: ErrorDetails) {
+    super(`${describeRequest(details.method, details.request)}: the session is closed; create a new session to make more requests`)
+    init(this, 'SessionClosedError', details)
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('SessionClosedError')
+}
+
+/** The request could not be built from what the caller gave: an invalid URL, header, timeout… */
+export class InvalidRequestError extends FetchError {
+  constructor(reason: string, details: ErrorDetails) {
+    super(`${describeRequest(details.method, details.request)}: invalid request: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'InvalidRequestError', details)
+  }
+
+  static override [Symbol.hasInstance] = brandCheck('InvalidRequestError')
+}
+
+/** True for errors created by this package (any copy of it). */
+export function isSessionError(value: unknown): value is FetchError {
+  return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[kErrorKind] === 'string'
+}
+
+/**
+ * The deepest useful message and code of a runtime's network error. Runtimes wrap the real
+ * reason differently (undici: `TypeError('fetch failed', { cause: Error('connect ECONNREFUSED') })`;
+ * Deno: `error sending request for url…`; Bun: a code on the error itself), so walk the chain.
+ */
+function describeCause(cause: unknown): { message: string, code: string | undefined } {
+  let message = ''
+  let code: string | undefined
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (typeof current === 'object') {
+      const record = current as { message?: unknown, code?: unknown, cause?: unknown }
+      if (typeof record.message === 'string' && record.message) message = record.message
+      if (typeof record.code === 'string' && !code) code = record.code
+      current = record.cause
+    }
+    else {
+      message = String(current)
+      break
+    }
+  }
+  return { message: redactURL(message || 'fetch failed'), code }
+}

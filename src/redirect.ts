@@ -1,0 +1,157 @@
+import type { Middleware } from './compose'
+import { callStateOf } from './compose'
+import type { CallState } from './compose'
+import { RedirectError } from './errors'
+import { BODY_HEADERS, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
+import type { RedirectHop } from './types'
+
+/** Statuses that are followed. 300, 304 and 305 are not (got `test/redirects.ts`; catalogue #17). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/** Used by `session.native()` and anything else that calls the layers without a call state. */
+const DEFAULT_STATE: Omit<CallState, 'transport' | 'history' | 'method'> = Object.freeze({
+  redirect: 'follow',
+  maxRedirects: 20,
+  onRedirect: [],
+  sensitiveHeaders: new Set<string>(),
+})
+
+/**
+ * Follows redirects hop by hop (`redirect: 'manual'` underneath), so that the cookie layer below
+ * sees every hop: its Set-Cookie is stored against that hop's URL and the Cookie header is rebuilt
+ * from the jar for the next one. Applies the fetch spec's method rewriting, strips credentials
+ * when the origin changes, refuses non-HTTP(S) targets and cancels every redirect body.
+ */
+export function withRedirects(): Middleware {
+  return next => async (input, init = {}) => {
+    const state = callStateOf(init)
+    const mode = state?.redirect ?? DEFAULT_STATE.redirect
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const method = (init.method ?? 'GET').toUpperCase()
+    const details = { request: url, method: state?.method ?? method }
+
+    if (mode === 'manual') return next(url, { ...init, redirect: 'manual' })
+
+    const maxRedirects = state?.maxRedirects ?? DEFAULT_STATE.maxRedirects
+    const onRedirect = state?.onRedirect ?? DEFAULT_STATE.onRedirect
+    const sensitive = state?.sensitiveHeaders ?? DEFAULT_STATE.sensitiveHeaders
+    const history: RedirectHop[] = state ? state.history : []
+    history.length = 0
+
+    let currentURL = url
+    let currentMethod = method
+    let headers = new Headers(init.headers)
+    let body = init.body
+    const chain = [url]
+
+    for (let hop = 1; ; hop++) {
+      const response = await next(currentURL, { ...init, method: currentMethod, headers, body, redirect: 'manual' })
+      if (!REDIRECT_STATUSES.has(response.status)) return finish(response, history)
+      const location = response.headers.get('location')
+      // A 3xx without Location is an ordinary response (node-fetch "broken redirect").
+      if (location === null) return finish(response, history)
+
+      const fail = (code: ConstructorParameters<typeof RedirectError>[0], reason: string): never => {
+        discard(response)
+        throw new RedirectError(code, reason, chain, response, details)
+      }
+
+      if (mode === 'error') fail('ERR_REDIRECT_MODE', `redirect to ${JSON.stringify(location)} refused (redirect: 'error')`)
+
+      let target: URL
+      try {
+        target = new URL(location, currentURL)
+      }
+      catch (cause) {
+        fail('ERR_REDIRECT_LOCATION', `invalid redirect location ${JSON.stringify(location)}`)
+        throw cause
+      }
+      // Fetch spec redirect step 6: only HTTP(S) (CVE-2022-33987: got followed unix: sockets).
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+        fail('ERR_REDIRECT_SCHEME', `redirect to unsupported scheme ${JSON.stringify(target.protocol)} refused`)
+      }
+      if (hop > maxRedirects) {
+        fail('ERR_TOO_MANY_REDIRECTS', `too many redirects: more than ${maxRedirects} (maxRedirects)`)
+      }
+
+      const from = new URL(currentURL)
+      // Fetch spec: the fragment of the request survives a Location without one. It never goes on the wire.
+      if (!target.hash && from.hash) target.hash = from.hash
+      // Userinfo in a Location never becomes credentials (got "strips credentials embedded in cross-origin redirect Location URL").
+      target.username = ''
+      target.password = ''
+
+      const status = response.status
+      let nextMethod = currentMethod
+      let nextBody = body
+      const nextHeaders = new Headers(headers)
+      if ((status === 303 && currentMethod !== 'GET' && currentMethod !== 'HEAD')
+        || ((status === 301 || status === 302) && currentMethod === 'POST')) {
+        nextMethod = 'GET'
+        if (isOneShotBody(nextBody)) cancelBody(nextBody)
+        nextBody = undefined
+        for (const name of BODY_HEADERS) nextHeaders.delete(name)
+      }
+      else if (nextBody !== null && nextBody !== undefined && isOneShotBody(nextBody)) {
+        fail('ERR_REDIRECT_BODY', `cannot follow a ${status} redirect: the request body is a stream and cannot be sent again (pass a string, bytes, Blob, FormData or URLSearchParams)`)
+      }
+
+      if (target.origin !== from.origin) {
+        for (const name of CREDENTIAL_HEADERS) nextHeaders.delete(name)
+        for (const name of sensitive) nextHeaders.delete(name)
+      }
+
+      const hopRecord: RedirectHop = {
+        url: currentURL,
+        method: currentMethod,
+        status,
+        statusText: response.statusText,
+        location: target.href,
+      }
+      for (const hook of onRedirect) {
+        await hook({
+          request: currentURL,
+          response,
+          status,
+          location: target.href,
+          method: nextMethod,
+          headers: nextHeaders,
+          hop,
+        })
+      }
+      discard(response)
+      history.push(hopRecord)
+      chain.push(target.href)
+      currentURL = target.href
+      currentMethod = nextMethod
+      body = nextBody
+      headers = nextHeaders
+    }
+  }
+}
+
+/** Cancels a response body we will not read, without waiting and without an unhandled rejection. */
+export function discard(response: Response): void {
+  if (response.body && !response.bodyUsed) {
+    response.body.cancel().catch(() => {})
+  }
+}
+
+function cancelBody(body: unknown): void {
+  const stream = body as { cancel?: () => Promise<void>, destroy?: () => void, locked?: boolean }
+  try {
+    if (typeof stream.cancel === 'function' && !stream.locked) stream.cancel().catch(() => {})
+    else if (typeof stream.destroy === 'function') stream.destroy()
+  }
+  catch {}
+}
+
+function finish(response: Response, history: RedirectHop[]): Response {
+  if (history.length > 0) {
+    try {
+      Object.defineProperty(response, 'redirected', { value: true, configurable: true })
+    }
+    catch {}
+  }
+  return response
+}

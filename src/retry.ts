@@ -1,0 +1,163 @@
+import type { RetryOptions, ShouldRetryContext } from './types'
+import { MAX_TIMEOUT } from './timeout'
+
+/**
+ * Methods retried by default: the idempotent ones (RFC 9110 §9.2.2). POST and PATCH may have
+ * happened on the server already; repeating them is the caller's decision.
+ */
+export const DEFAULT_RETRY_METHODS: readonly string[] = Object.freeze([
+  'GET', // safe
+  'HEAD', // safe
+  'OPTIONS', // safe
+  'PUT', // idempotent: the same PUT twice leaves the same state
+  'DELETE', // idempotent
+  'TRACE', // safe
+])
+
+/** Statuses retried by default (ky and got use the same list; ofetch's 409 is a real conflict, not transient). */
+export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = Object.freeze([
+  408, // Request Timeout: the server gave up waiting for us
+  413, // Content Too Large: only with Retry-After (the server says when it can take it)
+  429, // Too Many Requests: rate limited, usually with Retry-After
+  500, // Internal Server Error: often transient
+  502, // Bad Gateway: upstream hiccup
+  503, // Service Unavailable: overloaded or restarting, usually with Retry-After
+  504, // Gateway Timeout: upstream too slow this time
+])
+
+/** Statuses whose `Retry-After` is honoured (urllib3 `RETRY_AFTER_STATUS_CODES`). */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([413, 429, 503])
+
+/** The defaults of the retry policy, in one frozen object. */
+export const RETRY_DEFAULTS = Object.freeze({
+  limit: 2,
+  networkErrors: true,
+  timeouts: true,
+  delay: 300,
+  maxDelay: 10_000,
+  jitter: true,
+  maxRetryAfter: 60_000,
+})
+
+/** A retry policy with every default filled in. */
+export interface RetryPolicy {
+  limit: number
+  methods: ReadonlySet<string>
+  statusCodes: ReadonlySet<number>
+  networkErrors: boolean
+  timeouts: boolean
+  delay: (retryCount: number) => number
+  maxDelay: number
+  jitter: (delay: number) => number
+  maxRetryAfter: number
+  shouldRetry: RetryOptions['shouldRetry']
+}
+
+const equalJitter = (delay: number): number => delay / 2 + Math.random() * (delay / 2)
+const noJitter = (delay: number): number => delay
+
+/**
+ * Merges retry options layer by layer (session, mount, request). `false` turns retries off, a
+ * number sets `limit`, an object overrides the keys it names.
+ */
+export function resolveRetry(layers: ReadonlyArray<RetryOptions | number | false | undefined>): RetryPolicy {
+  const merged: RetryOptions = {}
+  let enabled = true
+  for (const layer of layers) {
+    if (layer === undefined) continue
+    if (layer === false) {
+      enabled = false
+      continue
+    }
+    enabled = true
+    if (typeof layer === 'number') {
+      merged.limit = layer
+      continue
+    }
+    for (const key of Object.keys(layer) as Array<keyof RetryOptions>) {
+      if (layer[key] !== undefined) (merged as Record<string, unknown>)[key] = layer[key]
+    }
+  }
+  const limit = enabled ? (merged.limit ?? RETRY_DEFAULTS.limit) : 0
+  checkCount('retry.limit', limit)
+  const maxDelay = merged.maxDelay ?? RETRY_DEFAULTS.maxDelay
+  checkDelay('retry.maxDelay', maxDelay)
+  const maxRetryAfter = merged.maxRetryAfter ?? RETRY_DEFAULTS.maxRetryAfter
+  checkDelay('retry.maxRetryAfter', maxRetryAfter)
+  const delayOption = merged.delay ?? RETRY_DEFAULTS.delay
+  if (typeof delayOption === 'number') checkDelay('retry.delay', delayOption)
+  const jitterOption = merged.jitter ?? RETRY_DEFAULTS.jitter
+  return {
+    limit,
+    methods: new Set((merged.methods ?? DEFAULT_RETRY_METHODS).map(method => method.toUpperCase())),
+    statusCodes: new Set(merged.statusCodes ?? DEFAULT_RETRY_STATUS_CODES),
+    networkErrors: merged.networkErrors ?? RETRY_DEFAULTS.networkErrors,
+    timeouts: merged.timeouts ?? RETRY_DEFAULTS.timeouts,
+    delay: typeof delayOption === 'function' ? delayOption : (retryCount: number) => delayOption * 2 ** retryCount,
+    maxDelay,
+    jitter: typeof jitterOption === 'function' ? jitterOption : jitterOption ? equalJitter : noJitter,
+    maxRetryAfter,
+    shouldRetry: merged.shouldRetry,
+  }
+}
+
+/** The backoff before retry number `retryCount + 1`: exponential, capped, jittered. */
+export function backoffDelay(policy: RetryPolicy, retryCount: number): number {
+  const base = Math.min(Math.max(0, policy.delay(retryCount) || 0), policy.maxDelay)
+  return Math.min(Math.max(0, policy.jitter(base) || 0), MAX_TIMEOUT)
+}
+
+/**
+ * `Retry-After` in ms: delay-seconds (`120`) or an HTTP-date (IMF-fixdate, RFC 850, asctime),
+ * floored at 0. `undefined` when absent or invalid (`-1`, `0x10`, garbage), so the backoff applies.
+ * Refs: RFC 9110 §10.2.3; ky `source/core/retry-timing.ts`; catalogue #49/#50.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined
+  const trimmed = value.trim()
+  if (trimmed === '') return undefined
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // A date always names its month; this also keeps Date.parse away from numbers like "-1".
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined
+  // asctime has no zone but is GMT; Date.parse would read it as local time.
+  const asctime = /^[a-z]{3} [a-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/i.test(trimmed)
+  const time = Date.parse(asctime ? `${trimmed} GMT` : trimmed)
+  if (Number.isNaN(time)) return undefined
+  return Math.max(0, time - now)
+}
+
+/** True when a server's `Retry-After` should be read for this status. */
+export function honoursRetryAfter(status: number): boolean {
+  return RETRY_AFTER_STATUSES.has(status)
+}
+
+/** Runs the `shouldRetry` escape hatch, keeping the policy's decision when it returns `undefined`. */
+export async function askShouldRetry(policy: RetryPolicy, context: ShouldRetryContext): Promise<boolean> {
+  if (!policy.shouldRetry) return context.retry
+  const answer = await policy.shouldRetry(context)
+  return answer === undefined ? context.retry : Boolean(answer)
+}
+
+function checkCount(name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new RangeError(`fetch-session: \`${name}\` must be a whole number >= 0, got ${String(value)}`)
+  }
+}
+
+function checkDelay(name: string, value: number): void {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (value > MAX_TIMEOUT && value !== Number.POSITIVE_INFINITY)) {
+    throw new RangeError(`fetch-session: \`${name}\` must be a number of ms between 0 and ${MAX_TIMEOUT}, got ${String(value)}`)
+  }
+}
+
+/**
+ * Validates a deadline. `undefined`, `false` and `Infinity` mean none; 0 means already passed.
+ * Refs: catalogue #71 (a timer above 2^31-1 ms fires at once).
+ */
+export function checkTimeout(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === false || value === Number.POSITIVE_INFINITY) return undefined
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || value > MAX_TIMEOUT) {
+    throw new RangeError(`fetch-session: \`${name}\` must be a number of ms between 0 and ${MAX_TIMEOUT} (or Infinity for none), got ${String(value)}`)
+  }
+  return value
+}

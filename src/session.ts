@@ -1,0 +1,542 @@
+/**
+ * The engine behind `createSession()` and `$fetch`: option merging, the retry loop and the
+ * deadlines, around ofetch (body and response-type handling, request/response hooks) whose fetch
+ * is the composed session layers (redirects, cookies) over the adapter's transport.
+ */
+import { createFetch, FetchError } from 'ofetch'
+import { callStateOf, compose, kCall } from './compose'
+import type { CallState, Middleware } from './compose'
+import { withCookies } from './cookies/middleware'
+import {
+  AbortError,
+  HTTPError,
+  InvalidRequestError,
+  isSessionError,
+  NetworkError,
+  SessionClosedError,
+  TimeoutError,
+} from './errors'
+import type { ErrorDetails } from './errors'
+import { assignHeaders, isOneShotBody } from './headers'
+import { isNetworkError } from './network-errors'
+import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, toLayer } from './options'
+import type { HookLists, HookName, OptionLayer } from './options'
+import { withRedirects } from './redirect'
+import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry } from './retry'
+import type { RetryPolicy } from './retry'
+import { Deadline, raceSignal, releaseWhenDone, sleep } from './timeout'
+import type { AttemptScope } from './timeout'
+import type {
+  $Fetch,
+  CookieJarLike,
+  Fetch,
+  FetchRequest,
+  FetchResponse,
+  MountOptions,
+  RequestOptions,
+  Session,
+  SessionOptions,
+  TransportOptions,
+} from './types'
+import { resolveURL } from './url'
+
+/** A way to send requests, owned by a session (its pool) or shared (the platform's). */
+export interface Transport {
+  /** Sends one request; never follows redirects itself when asked for `redirect: 'manual'`. */
+  fetch: Fetch
+  /** Releases the pool's connections. */
+  close: () => Promise<void>
+}
+
+/** What a runtime adapter provides to the engine. */
+export interface Adapter {
+  /** The runtime's name, used in error messages (`node`, `deno`, `bun`, `workerd`, `browser`, `fetch`). */
+  name: string
+  /**
+   * True where the platform owns cookies and redirects (browsers): the session sends
+   * `credentials: 'include'`, lets the platform follow redirects and keeps no jar.
+   */
+  browser?: boolean
+  /** A transport with its own pool for a session; throws for transport options it cannot honour. */
+  createTransport: (options: TransportOptions, fetch: Fetch | undefined) => Transport
+  /** The stateless transport of `$fetch` (the platform's shared pool). */
+  sharedTransport: (fetch: Fetch | undefined) => Transport
+  /** Builds the cookie jar from the `cookies` option (absent in browsers). */
+  createCookieJar?: (option: SessionOptions['cookies']) => CookieJarLike | undefined
+  /** Where relative URLs resolve without `baseURL` (the page's URL in browsers). */
+  fallbackBase?: () => string | undefined
+}
+
+/** The transport options a session or mount names. */
+const TRANSPORT_KEYS = ['proxy', 'tls', 'pool', 'http2'] as const
+
+interface Mount {
+  prefix: string
+  layer: OptionLayer
+  transport: Transport | undefined
+  policy: RetryPolicy | undefined
+}
+
+interface Client {
+  adapter: Adapter
+  layer: OptionLayer
+  jar: CookieJarLike | undefined
+  transport: Transport
+  /** Transports this client must close (its own pool and its mounts'). */
+  owned: Transport[]
+  mounts: Mount[]
+  /** Shared by a root session and every `extend()` child. */
+  root: { closed: boolean }
+  closed: boolean
+  native: Fetch
+  request: ReturnType<typeof createFetch>
+  /** The policy of the session's own layer, computed once. */
+  policy: RetryPolicy | undefined
+}
+
+const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
+
+const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')
+
+/** The engine bound to one adapter. */
+export interface SessionFactory {
+  createSession: (options?: SessionOptions) => Session
+  $fetch: $Fetch
+}
+
+/** Binds the engine to a runtime adapter. */
+export function createSessionFactory(adapter: Adapter): SessionFactory {
+  function createSession(options: SessionOptions = {}): Session {
+    if (typeof options !== 'object' || options === null) throw new TypeError('fetch-session: createSession() takes an options object')
+    const headers = assignHeaders(new Headers(), own<HeadersInit>(options, 'headers'))
+    const layer = toLayer(options, headers)
+    const cookiesOption = own<SessionOptions['cookies']>(options, 'cookies')
+    const jar = adapter.browser || !adapter.createCookieJar ? undefined : adapter.createCookieJar(cookiesOption)
+    const transport = adapter.createTransport(pickTransportOptions(options), own<Fetch>(options, 'fetch'))
+    const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false })
+    // Validate the retry policy now: a bad one is a programming error, better seen at creation.
+    client.policy = resolveRetry([layer.retry])
+    return createSessionObject(client)
+  }
+
+  const shared = adapter.sharedTransport(undefined)
+  const $fetch = createStateless(createClient(adapter, toLayer({}, new Headers()), undefined, shared, [], [], { closed: false }))
+  return { createSession, $fetch }
+}
+
+function pickTransportOptions(options: object): TransportOptions {
+  const picked: TransportOptions = {}
+  for (const key of TRANSPORT_KEYS) {
+    const value = own(options, key)
+    if (value !== undefined) (picked as Record<string, unknown>)[key] = value
+  }
+  return picked
+}
+
+function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: { closed: boolean }): Client {
+  const layers: Middleware[] = []
+  if (!adapter.browser) {
+    layers.push(withRedirects())
+    if (jar) layers.push(withCookies(jar))
+  }
+  const bottom: Fetch = (input, init) => (callStateOf(init)?.transport ?? transport.fetch)(input, init)
+  const native = compose(layers, bottom)
+  const client: Client = {
+    adapter,
+    layer,
+    jar,
+    transport,
+    owned,
+    mounts,
+    root,
+    closed: false,
+    native,
+    request: createFetch({ fetch: native as typeof globalThis.fetch }),
+    policy: undefined,
+  }
+  return client
+}
+
+function isClosed(client: Client): boolean {
+  return client.closed || client.root.closed
+}
+
+function createStateless(client: Client): $Fetch {
+  const $fetch = (<T>(input: FetchRequest, options?: RequestOptions) => send(client, input, options).then(response => response._data as T)) as $Fetch
+  $fetch.raw = ((input: FetchRequest, options?: RequestOptions) => send(client, input, options)) as $Fetch['raw']
+  $fetch.native = (input, init) => client.native(input, init)
+  $fetch.create = (defaults?: RequestOptions) => {
+    const over = toLayer(defaults)
+    const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(defaults, 'headers'))
+    return createStateless(createClient(client.adapter, mergeLayers(client.layer, over, headers), undefined, client.transport, [], client.mounts, client.root))
+  }
+  return $fetch
+}
+
+function createSessionObject(client: Client): Session {
+  const session = createStateless(client) as Session
+  const closedError = (input: FetchRequest, init?: { method?: string }): SessionClosedError =>
+    new SessionClosedError({ request: describeInput(input), method: init?.method })
+  session.native = (input, init) => isClosed(client) ? Promise.reject(closedError(input, init)) : client.native(input, init)
+  for (const verb of VERBS) {
+    const method = verb.toUpperCase()
+    session[verb] = ((input: FetchRequest, options?: RequestOptions) => session(input, { ...options, method })) as Session['get']
+  }
+  Object.defineProperty(session, 'headers', { get: () => client.layer.headers, enumerable: true })
+  Object.defineProperty(session, 'cookies', { get: () => client.jar, enumerable: true })
+  Object.defineProperty(session, 'closed', { get: () => isClosed(client), enumerable: true })
+  session.close = async () => {
+    if (client.closed) return
+    client.closed = true
+    const isRoot = client.owned.length > 0
+    if (isRoot) client.root.closed = true
+    const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
+    const results = await Promise.allSettled([
+      typeof store?.flush === 'function' ? store.flush() : undefined,
+      ...client.owned.map(transport => transport.close()),
+    ])
+    const failed = results.find(result => result.status === 'rejected')
+    if (failed) throw (failed as PromiseRejectedResult).reason
+  }
+  ;(session as unknown as Record<symbol, unknown>)[asyncDispose] = () => session.close()
+  session.extend = (options = {}) => {
+    for (const key of [...TRANSPORT_KEYS, 'cookies', 'fetch']) {
+      if (own(options, key) !== undefined) throw new TypeError(`fetch-session: extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
+    }
+    const over = toLayer(options)
+    const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(options, 'headers'))
+    const child = createClient(client.adapter, mergeLayers(client.layer, over, headers), client.jar, client.transport, [], [...client.mounts], client.root)
+    child.policy = resolveRetry([child.layer.retry])
+    child.native = client.native
+    child.request = client.request
+    return createSessionObject(child)
+  }
+  session.create = session.extend as unknown as $Fetch['create']
+  session.mount = (prefix: string, options: MountOptions) => {
+    if (typeof prefix !== 'string' || prefix === '') throw new TypeError('fetch-session: mount() needs a non-empty URL prefix')
+    const transportOptions = pickTransportOptions(options ?? {})
+    const transport = Object.keys(transportOptions).length > 0
+      ? client.adapter.createTransport(transportOptions, undefined)
+      : undefined
+    if (transport) client.owned.push(transport)
+    const mountHeaders = own<HeadersInit>(options, 'headers')
+    const layer = toLayer(options as RequestOptions, mountHeaders ? assignHeaders(new Headers(), mountHeaders) : undefined)
+    const existing = client.mounts.findIndex(mount => mount.prefix === prefix)
+    const mount: Mount = { prefix, layer, transport, policy: resolveRetry([client.layer.retry, layer.retry]) }
+    if (existing === -1) client.mounts.push(mount)
+    else client.mounts[existing] = mount
+    // Longest prefix first, so the first match is the most specific one.
+    client.mounts.sort((a, b) => b.prefix.length - a.prefix.length)
+    return session
+  }
+  return session
+}
+
+function describeInput(input: FetchRequest): string {
+  if (typeof input === 'string') return input
+  if (input instanceof URL) return input.href
+  return (input as Request)?.url ?? String(input)
+}
+
+function isRequest(value: unknown): value is Request {
+  return typeof value === 'object' && value !== null && typeof (value as Request).url === 'string' && typeof (value as Request).arrayBuffer === 'function' && typeof (value as Request).headers === 'object'
+}
+
+/** Errors thrown by a caller's hook, passed through untouched and never retried. */
+interface HookFailure {
+  failed: boolean
+  error: unknown
+}
+
+function wrapHooks<T extends (context: any) => unknown>(list: T[] | undefined, failure: HookFailure): T[] | undefined {
+  if (!list || list.length === 0) return undefined
+  return list.map(hook => (async (context: unknown) => {
+    try {
+      await hook(context)
+    }
+    catch (error) {
+      failure.failed = true
+      failure.error = error
+      throw error
+    }
+  }) as unknown as T)
+}
+
+/** The whole life of one call: build, attempt, classify, retry, release. */
+async function send(client: Client, input: FetchRequest, options: RequestOptions | undefined): Promise<FetchResponse<any>> {
+  const requestInput = isRequest(input) ? input : undefined
+  const rawMethod = own<string>(options, 'method') ?? requestInput?.method ?? 'GET'
+  const method = String(rawMethod).toUpperCase()
+  const href = describeInput(input)
+  const details: ErrorDetails = { request: href, method }
+  if (isClosed(client)) throw new SessionClosedError(details)
+  if (typeof input !== 'string' && !(input instanceof URL) && !requestInput) {
+    throw new InvalidRequestError('the request must be a URL string, a URL or a Request', details)
+  }
+
+  // Build everything that can fail on bad input before anything is sent.
+  let layer: OptionLayer
+  let url: URL
+  let authorization: string | undefined
+  let mount: Mount | undefined
+  const headers = new Headers(client.layer.headers)
+  try {
+    layer = toLayer(options)
+    const query = client.layer.query || layer.query ? { ...client.layer.query, ...layer.query } : undefined
+    ;({ url, authorization } = resolveURL(href, layer.baseURL ?? client.layer.baseURL, query, client.adapter.fallbackBase?.()))
+    mount = findMount(client.mounts, url.href)
+    if (mount?.layer.query) {
+      for (const key of Object.keys(mount.layer.query)) {
+        if (!url.searchParams.has(key) && mount.layer.query[key] !== undefined) url.searchParams.set(key, String(mount.layer.query[key]))
+      }
+    }
+    if (mount?.layer.headers) assignHeaders(headers, mount.layer.headers)
+    if (requestInput) assignHeaders(headers, requestInput.headers)
+    assignHeaders(headers, own<HeadersInit>(options, 'headers'))
+    if (authorization && !headers.has('authorization')) headers.set('authorization', authorization)
+  }
+  catch (error) {
+    throw new InvalidRequestError((error as Error).message.replace(/^fetch-session: /, ''), { ...details, cause: error })
+  }
+  details.request = url.href
+
+  let body = own<unknown>(options, 'body')
+  if (body === undefined && requestInput?.body) {
+    // A Request's body is a one-shot stream; read it once so retries and 307/308 can resend it.
+    body = await requestInput.arrayBuffer()
+  }
+
+  const layers = mount ? [client.layer, mount.layer, layer] : [client.layer, layer]
+  let policy: RetryPolicy
+  let timeouts: { total: number | undefined, attempt: number | undefined }
+  try {
+    policy = layer.retry !== undefined
+      ? resolveRetry(layers.map(item => item.retry))
+      : mount
+        ? (mount.policy ??= resolveRetry([client.layer.retry, mount.layer.retry]))
+        : (client.policy ??= resolveRetry([client.layer.retry]))
+    timeouts = mergeTimeouts(layers.map(item => item.timeout))
+  }
+  catch (error) {
+    throw new InvalidRequestError((error as Error).message.replace(/^fetch-session: /, ''), { ...details, cause: error })
+  }
+
+  const failure: HookFailure = { failed: false, error: undefined }
+  const hooks = {} as Record<HookName, HookLists[HookName] | undefined>
+  for (const name of HOOK_NAMES) {
+    const list: HookLists[HookName] = []
+    for (const item of layers) {
+      const hooksOfLayer = item.hooks[name]
+      if (hooksOfLayer) list.push(...hooksOfLayer)
+    }
+    hooks[name] = wrapHooks(list, failure)
+  }
+
+  const sensitive = new Set<string>()
+  for (const item of layers) {
+    for (const name of item.sensitiveHeaders ?? []) sensitive.add(name)
+  }
+  const rest: Record<string, unknown> = Object.assign({}, ...layers.map(item => item.rest))
+  const redirect = layer.redirect ?? mount?.layer.redirect ?? client.layer.redirect ?? 'follow'
+  const callState: CallState = {
+    redirect,
+    maxRedirects: layer.maxRedirects ?? mount?.layer.maxRedirects ?? client.layer.maxRedirects ?? 20,
+    onRedirect: hooks.onRedirect ?? [],
+    sensitiveHeaders: sensitive,
+    transport: (mount?.transport ?? client.transport).fetch,
+    history: [],
+    method,
+  }
+  if (client.adapter.browser && rest.credentials === undefined) rest.credentials = 'include'
+
+  const signals = layers.flatMap(item => item.signals)
+  const deadline = new Deadline(signals, timeouts.total)
+  const oneShotBody = isOneShotBody(body)
+  let current: AttemptScope | undefined
+
+  const toError = (error: unknown, scope: AttemptScope): unknown => {
+    if (failure.failed && error === failure.error) return error
+    let cause = error
+    if (cause instanceof FetchError && !isSessionError(cause)) {
+      const response = (cause as FetchError).response
+      if (response) return new HTTPError(withHistory(response, callState), { ...details, options: fetchOptions })
+      cause = (cause as FetchError).cause ?? cause
+      if (failure.failed && cause === failure.error) return cause
+    }
+    if (isSessionError(cause)) return cause
+    if (scope.signal.aborted) return abortError(scope.kind)
+    if (!isNetworkError(cause)) {
+      return new InvalidRequestError((cause as Error)?.message ?? String(cause), { ...details, options: fetchOptions, cause })
+    }
+    return new NetworkError({ ...details, options: fetchOptions, cause })
+  }
+
+  const abortError = (kind: AttemptScope['kind']): FetchError => {
+    if (kind === 'caller') {
+      const reason = deadline.callerSignal?.reason
+      if ((reason as Error | undefined)?.name === 'TimeoutError') return new TimeoutError('signal', undefined, { ...details, cause: reason })
+      return new AbortError({ ...details, cause: reason })
+    }
+    if (kind === 'attempt') return new TimeoutError('attempt', timeouts.attempt, { ...details, cause: current?.signal.reason })
+    return new TimeoutError('total', timeouts.total, { ...details, cause: deadline.signal.reason })
+  }
+
+  // Every key ofetch reads is set here, so nothing is read from a polluted Object.prototype.
+  const fetchOptions: Record<string | symbol, unknown> = {
+    ...rest,
+    method,
+    headers,
+    body,
+    baseURL: undefined,
+    query: undefined,
+    params: undefined,
+    retry: false,
+    retryDelay: undefined,
+    retryStatusCodes: undefined,
+    timeout: undefined,
+    redirect,
+    responseType: rest.responseType,
+    parseResponse: typeof rest.parseResponse === 'function' ? wrapParse(rest.parseResponse as (text: string) => unknown, failure) : undefined,
+    ignoreResponseError: rest.ignoreResponseError,
+    // Streams need `duplex: 'half'` (fetch spec); ofetch only adds it when the key is absent.
+    duplex: rest.duplex ?? (oneShotBody ? 'half' : undefined),
+    onRequest: hooks.onRequest,
+    onRequestError: [
+      // First, so the caller's onRequestError hooks see the classified error (NetworkError, TimeoutError…).
+      (context: { error: unknown }) => {
+        if (current) context.error = toError(context.error, current)
+      },
+      ...(hooks.onRequestError ?? []),
+    ],
+    onResponse: hooks.onResponse,
+    onResponseError: hooks.onResponseError,
+    [kCall]: callState,
+  }
+
+  let streaming = false
+  try {
+    for (let retryCount = 0; ; retryCount++) {
+      const scope = deadline.attempt(timeouts.attempt)
+      current = scope
+      let error: unknown
+      try {
+        const response = await raceSignal(client.request.raw(url.href, { ...fetchOptions, signal: scope.signal } as never), scope.signal) as FetchResponse<any>
+        withHistory(response, callState)
+        const data = response._data as ReadableStream<Uint8Array> | undefined
+        if (data && typeof (data as ReadableStream).getReader === 'function' && (timeouts.total !== undefined || timeouts.attempt !== undefined || signals.length > 0)) {
+          // The deadline covers reading the body, so keep it until the caller has read the stream.
+          streaming = true
+          response._data = releaseWhenDone(data, () => {
+            scope.dispose()
+            deadline.dispose()
+          })
+        }
+        return response
+      }
+      catch (caught) {
+        error = toError(caught, scope)
+      }
+      finally {
+        if (!streaming) scope.dispose()
+      }
+
+      const delay = await retryDelay(error, retryCount)
+      if (delay === undefined) throw error
+      if (hooks.onRetry) {
+        const retryContext = {
+          request: url.href,
+          method,
+          attempt: retryCount + 2,
+          retryCount,
+          delay,
+          error: error as FetchError,
+          response: (error as HTTPError).response,
+        }
+        for (const hook of hooks.onRetry) await hook(retryContext)
+      }
+      try {
+        await sleep(delay, deadline.signal)
+      }
+      catch {
+        throw abortError(deadline.kind)
+      }
+    }
+  }
+  finally {
+    if (!streaming) deadline.dispose()
+  }
+
+  /** The wait before the next attempt, or `undefined` when `error` must be returned now. */
+  async function retryDelay(error: unknown, retryCount: number): Promise<number | undefined> {
+    if (retryCount >= policy.limit || deadline.signal.aborted) return undefined
+    // A stream body was consumed by the first attempt: sending it again would send nothing (catalogue #56).
+    if (oneShotBody) return undefined
+    let retry: boolean
+    let delay: number
+    const methodAllowed = policy.methods.has(method)
+    let response: Response | undefined
+    if (error instanceof HTTPError) {
+      response = error.response
+      const status = error.status
+      const retryAfter = honoursRetryAfter(status) ? parseRetryAfter(response.headers.get('retry-after')) : undefined
+      // A server that asks for more than we may wait gets its error back at once (got `maxRetryAfter`).
+      if (retryAfter !== undefined && retryAfter > policy.maxRetryAfter) return undefined
+      retry = methodAllowed && policy.statusCodes.has(status) && (status !== 413 || retryAfter !== undefined)
+      delay = retryAfter ?? backoffDelay(policy, retryCount)
+    }
+    else if (error instanceof NetworkError) {
+      retry = methodAllowed && policy.networkErrors
+      delay = backoffDelay(policy, retryCount)
+    }
+    else if (error instanceof TimeoutError && error.phase === 'attempt') {
+      retry = methodAllowed && policy.timeouts
+      delay = backoffDelay(policy, retryCount)
+    }
+    else {
+      return undefined
+    }
+    retry = await askShouldRetry(policy, {
+      request: url.href,
+      method,
+      attempt: retryCount + 2,
+      retryCount,
+      delay,
+      error: error as FetchError,
+      response,
+      retry,
+    })
+    if (!retry) return undefined
+    // Waiting past the total deadline would only turn this error into a timeout.
+    if (delay >= deadline.remaining()) return undefined
+    // Release the failed attempt's body (a stream response is not read by ofetch).
+    if (response && !response.bodyUsed) response.body?.cancel().catch(() => {})
+    return delay
+  }
+}
+
+function wrapParse(parse: (text: string) => unknown, failure: HookFailure): (text: string) => unknown {
+  return (text) => {
+    try {
+      return parse(text)
+    }
+    catch (error) {
+      failure.failed = true
+      failure.error = error
+      throw error
+    }
+  }
+}
+
+function withHistory<T extends Response>(response: T, state: CallState): T {
+  if (!Object.prototype.hasOwnProperty.call(response, 'history')) {
+    Object.defineProperty(response, 'history', { value: state.history.slice(), enumerable: false, configurable: true, writable: true })
+  }
+  return response
+}
+
+function findMount(mounts: readonly Mount[], href: string): Mount | undefined {
+  for (const mount of mounts) {
+    if (href.startsWith(mount.prefix)) return mount
+  }
+  return undefined
+}

@@ -1,0 +1,259 @@
+/**
+ * Deadlines and the caller's signal, merged without leaks.
+ *
+ * Each call gets one `AbortController`: it aborts when the caller's signal(s) abort or the total
+ * deadline passes. Each attempt gets its own controller under it (only when an attempt deadline
+ * is set). This is `AbortSignal.any()` done by hand: the listeners on the caller's long-lived
+ * signal are removed when the call settles, which `AbortSignal.any` does not promise on every
+ * runtime (nodejs/node#55351, denoland/deno#24842; catalogue #68/#69), and every timer is cleared.
+ */
+
+/**
+ * One listener per caller signal, however many calls share it: a session-wide signal used by
+ * hundreds of concurrent calls would otherwise collect hundreds of listeners (and Node's
+ * MaxListenersExceededWarning). The listener goes away when the last call settles.
+ */
+const subscribers = new WeakMap<AbortSignal, Set<(signal: AbortSignal) => void>>()
+
+function subscribe(signal: AbortSignal, callback: (signal: AbortSignal) => void): () => void {
+  let set = subscribers.get(signal)
+  if (!set) {
+    const callbacks = new Set<(signal: AbortSignal) => void>()
+    set = callbacks
+    subscribers.set(signal, callbacks)
+    const onAbort = (): void => {
+      signal.removeEventListener('abort', onAbort)
+      subscribers.delete(signal)
+      for (const each of [...callbacks]) each(signal)
+    }
+    ;(callbacks as Set<unknown> & { onAbort?: () => void }).onAbort = onAbort
+    signal.addEventListener('abort', onAbort)
+  }
+  set.add(callback)
+  const current = set
+  return () => {
+    if (!current.delete(callback) || current.size > 0) return
+    const onAbort = (current as Set<unknown> & { onAbort?: () => void }).onAbort
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+    if (subscribers.get(signal) === current) subscribers.delete(signal)
+  }
+}
+
+/** Largest delay `setTimeout` honours; above it the timer fires at once (ky `maxSafeTimeout`). */
+export const MAX_TIMEOUT = 2_147_483_647
+
+/** Why a call's signal aborted. */
+export type AbortKind = 'caller' | 'total' | 'attempt'
+
+/** The deadline of one attempt. */
+export interface AttemptScope {
+  /** The signal the attempt's fetch listens to. */
+  readonly signal: AbortSignal
+  /** Why `signal` aborted, once it did. */
+  readonly kind: AbortKind | undefined
+  /** Clears the attempt's timer and listener (idempotent). */
+  dispose: () => void
+}
+
+/** The deadline of a whole call (all attempts, waits and body reads). */
+export class Deadline {
+  readonly signal: AbortSignal
+  /** Why the call's signal aborted, once it did. */
+  kind: 'caller' | 'total' | undefined
+  /** The caller signal that aborted, when `kind` is `'caller'`. */
+  callerSignal: AbortSignal | undefined
+  readonly total: number | undefined
+  readonly startedAt: number
+  readonly #controller: AbortController
+  readonly #unsubscribe: Array<() => void> = []
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #disposed = false
+
+  constructor(callerSignals: AbortSignal[], total: number | undefined) {
+    this.#controller = new AbortController()
+    this.signal = this.#controller.signal
+    this.total = total
+    this.startedAt = Date.now()
+    for (const signal of new Set(callerSignals)) {
+      if (signal.aborted) {
+        this.#abortByCaller(signal)
+        return
+      }
+      this.#unsubscribe.push(subscribe(signal, this.#onCallerAbort))
+    }
+    if (total !== undefined) {
+      if (total <= 0) this.#abortByTimeout(total)
+      else this.#timer = setTimeout(() => this.#abortByTimeout(total), total)
+    }
+  }
+
+  /** Milliseconds left before the total deadline (`Infinity` without one). */
+  remaining(): number {
+    if (this.total === undefined) return Number.POSITIVE_INFINITY
+    return Math.max(0, this.total - (Date.now() - this.startedAt))
+  }
+
+  /** A scope for one attempt, with its own deadline of `ms` when given. */
+  attempt(ms: number | undefined): AttemptScope {
+    const parent = this
+    if (ms === undefined || this.signal.aborted) {
+      return { signal: this.signal, get kind() { return parent.kind }, dispose: noop }
+    }
+    const controller = new AbortController()
+    let kind: AbortKind | undefined
+    const onParentAbort = (): void => {
+      kind = parent.kind
+      controller.abort(parent.signal.reason)
+    }
+    this.signal.addEventListener('abort', onParentAbort)
+    const timer = setTimeout(() => {
+      kind = 'attempt'
+      controller.abort(timeoutReason(`attempt deadline of ${ms} ms passed`))
+    }, ms)
+    let disposed = false
+    return {
+      signal: controller.signal,
+      get kind() { return kind },
+      dispose() {
+        if (disposed) return
+        disposed = true
+        clearTimeout(timer)
+        parent.signal.removeEventListener('abort', onParentAbort)
+      },
+    }
+  }
+
+  /** Clears the total timer and the caller listeners (idempotent). */
+  dispose(): void {
+    if (this.#disposed) return
+    this.#disposed = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    for (const unsubscribe of this.#unsubscribe) unsubscribe()
+  }
+
+  #onCallerAbort = (signal: AbortSignal): void => {
+    this.#abortByCaller(signal)
+  }
+
+  #abortByCaller(signal: AbortSignal): void {
+    if (this.signal.aborted) return
+    this.kind = 'caller'
+    this.callerSignal = signal
+    this.#controller.abort(signal.reason)
+    this.dispose()
+  }
+
+  #abortByTimeout(total: number): void {
+    if (this.signal.aborted) return
+    this.kind = 'total'
+    this.#controller.abort(timeoutReason(`deadline of ${total} ms passed`))
+    this.dispose()
+  }
+}
+
+function noop(): void {}
+
+/** The reason our timers abort with: a `DOMException` named `TimeoutError`, like `AbortSignal.timeout()`. */
+function timeoutReason(message: string): Error {
+  return typeof DOMException === 'function'
+    ? new DOMException(message, 'TimeoutError')
+    : Object.assign(new Error(message), { name: 'TimeoutError' })
+}
+
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts. The timer and the listener
+ * are released either way.
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  if (ms <= 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, Math.min(ms, MAX_TIMEOUT))
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** How long an aborted call waits for the transport to notice before it gives up on it. */
+const ABORT_GRACE = 100
+
+/**
+ * Settles with `promise`; once the signal aborts, waits at most `ABORT_GRACE` ms more for it
+ * (runtimes that honour the signal settle at once, after `onRequestError` hooks ran), then
+ * rejects with the signal's reason: a transport that ignores the signal can never outlive the
+ * deadline by more than that.
+ */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onAbort = (): void => {
+      timer = setTimeout(() => {
+        promise.catch(noop)
+        reject(signal.reason)
+      }, ABORT_GRACE)
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+    const settle = (): void => {
+      signal.removeEventListener('abort', onAbort)
+      if (timer !== undefined) clearTimeout(timer)
+    }
+    promise.then(
+      (value) => {
+        settle()
+        resolve(value)
+      },
+      (error: unknown) => {
+        settle()
+        reject(error)
+      },
+    )
+  })
+}
+
+/**
+ * Keeps `release` pending until a streamed body is fully read, cancelled or errored, so the
+ * deadline of the call still covers a body the caller reads after the call resolved.
+ */
+export function releaseWhenDone(stream: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = stream.getReader()
+  let released = false
+  const done = (): void => {
+    if (!released) {
+      released = true
+      release()
+    }
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read()
+        if (chunk.done) {
+          controller.close()
+          done()
+        }
+        else {
+          controller.enqueue(chunk.value)
+        }
+      }
+      catch (error) {
+        controller.error(error)
+        done()
+      }
+    },
+    async cancel(reason) {
+      try {
+        await reader.cancel(reason)
+      }
+      finally {
+        done()
+      }
+    },
+  })
+}

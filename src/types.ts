@@ -1,0 +1,357 @@
+/**
+ * The public contract of fetch-session, in one place. Runtime pass-through options have
+ * structural types: nothing here needs `undici`, `@types/bun` or workers types.
+ */
+import type { FetchError } from 'ofetch'
+
+/** The `fetch` signature every layer and transport speaks. */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+
+/** How the body of a response is read. Detected from `Content-Type` when not given. */
+export type ResponseType = 'json' | 'text' | 'blob' | 'arrayBuffer' | 'stream'
+
+/** What each non-JSON `responseType` resolves to. */
+export interface ResponseMap {
+  blob: Blob
+  text: string
+  arrayBuffer: ArrayBuffer
+  stream: ReadableStream<Uint8Array>
+}
+
+/** The resolved value for a `responseType` (`T` for JSON). */
+export type MappedResponseType<R extends ResponseType, JsonType = any> = R extends keyof ResponseMap ? ResponseMap[R] : JsonType
+
+/** One redirect that was followed on the way to the final response. */
+export interface RedirectHop {
+  /** The URL that answered with the redirect. */
+  url: string
+  /** The method used for that URL. */
+  method: string
+  /** The redirect status (301, 302, 303, 307 or 308). */
+  status: number
+  /** The status text of the redirect response. */
+  statusText: string
+  /** Where it pointed, resolved against `url`. */
+  location: string
+}
+
+/** A `Response` with the parsed body on `_data` and the redirect chain on `history`. */
+export interface FetchResponse<T> extends Response {
+  /** The parsed body (JSON, text, blob, stream, as `responseType` or `Content-Type` decides). */
+  _data?: T
+  /** Every redirect followed before this response, oldest first (empty when none). Like requests' `response.history`. */
+  history?: RedirectHop[]
+}
+
+/** Anything `fetch` accepts as a request. */
+export type FetchRequest = string | URL | Request
+
+/** A value or a promise of it. */
+export type MaybePromise<T> = T | Promise<T>
+/** A value or an array of them. */
+export type MaybeArray<T> = T | T[]
+
+/** What every request hook receives (ofetch's `FetchContext`). */
+export interface FetchContext<T = any, R extends ResponseType = ResponseType> {
+  /** The request URL (absolute) or `Request`. Hooks may replace it in `onRequest`. */
+  request: FetchRequest
+  /** The resolved options of this attempt; `headers` is a `Headers` that `onRequest` may change. */
+  options: ResolvedRequestOptions<R>
+  /** The response, in `onResponse` and `onResponseError`. */
+  response?: FetchResponse<T>
+  /** The error, in `onRequestError`. */
+  error?: Error
+}
+
+/** A hook: a function of the context that may return a promise. */
+export type FetchHook<C = FetchContext> = (context: C) => MaybePromise<void>
+
+/** What `onRetry` receives before each retry. */
+export interface RetryContext {
+  /** The absolute URL of the request. */
+  request: string
+  /** The request method. */
+  method: string
+  /** The number of the attempt about to start: 2 for the first retry, 3 for the second… */
+  attempt: number
+  /** How many retries have happened before this one (0 for the first retry). */
+  retryCount: number
+  /** The wait before the retry, in milliseconds. */
+  delay: number
+  /** Why the previous attempt failed. */
+  error: FetchError
+  /** The previous attempt's response, when there was one. */
+  response?: Response
+}
+
+/** What `shouldRetry` receives; `delay` is what the policy would wait. */
+export interface ShouldRetryContext extends Omit<RetryContext, 'delay'> {
+  /** The wait the policy computed (backoff or `Retry-After`), in milliseconds. */
+  delay: number
+  /** What the built-in policy decided. */
+  retry: boolean
+}
+
+/** What `onRedirect` receives before each hop is followed. */
+export interface RedirectContext {
+  /** The URL that answered with the redirect. */
+  request: string
+  /** The redirect response (its body is cancelled after the hooks run). */
+  response: Response
+  /** The redirect status. */
+  status: number
+  /** The URL about to be requested. */
+  location: string
+  /** The method of the next hop (after 301/302/303 rewriting). */
+  method: string
+  /** The headers of the next hop; a hook may change them. Credentials are already stripped when the origin changed. */
+  headers: Headers
+  /** 1 for the first redirect, 2 for the second… */
+  hop: number
+}
+
+/** Request hooks. Session, mount and request hooks all run, in that order. */
+export interface SessionHooks<T = any, R extends ResponseType = ResponseType> {
+  /** Before each attempt is sent. May change `context.options.headers` or `context.request`. */
+  onRequest?: MaybeArray<FetchHook<FetchContext<T, R>>>
+  /** When an attempt got no response (network error, timeout, abort). */
+  onRequestError?: MaybeArray<FetchHook<FetchContext<T, R> & { error: Error }>>
+  /** After each attempt's response was read. */
+  onResponse?: MaybeArray<FetchHook<FetchContext<T, R> & { response: FetchResponse<T> }>>
+  /** After an attempt's response with status >= 400 was read. */
+  onResponseError?: MaybeArray<FetchHook<FetchContext<T, R> & { response: FetchResponse<T> }>>
+  /** Before a retry, after the delay was chosen. */
+  onRetry?: MaybeArray<FetchHook<RetryContext>>
+  /** Before a redirect is followed. */
+  onRedirect?: MaybeArray<FetchHook<RedirectContext>>
+}
+
+/**
+ * The retry policy. A `number` is the same as `{ limit: number }`; `false` turns retries off.
+ *
+ * @example
+ * ```ts
+ * createSession({ retry: { limit: 3, statusCodes: [429, 503], maxRetryAfter: 30_000 } })
+ * ```
+ */
+export interface RetryOptions {
+  /**
+   * How many times a request may be retried (so `limit + 1` attempts at most).
+   * @default 2
+   */
+  limit?: number
+  /**
+   * Methods that are retried. POST and PATCH are not idempotent, so they are left out by default;
+   * add them only for endpoints that are safe to repeat.
+   * @default ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']
+   */
+  methods?: readonly string[]
+  /**
+   * Response statuses that are retried. 413 is only retried when it carries `Retry-After`.
+   * @default [408, 413, 429, 500, 502, 503, 504]
+   */
+  statusCodes?: readonly number[]
+  /**
+   * Retry when no response arrived (connection refused or reset, DNS, TLS), for the allowed methods.
+   * @default true
+   */
+  networkErrors?: boolean
+  /**
+   * Retry an attempt that passed its own deadline (`timeout: { attempt }`), while the total allows.
+   * @default true
+   */
+  timeouts?: boolean
+  /**
+   * Base delay in ms for exponential backoff (`delay * 2 ** retryCount`), or a function of the
+   * retry count (0 for the first retry) that returns the delay.
+   * @default 300
+   */
+  delay?: number | ((retryCount: number) => number)
+  /**
+   * The largest backoff delay in ms (before jitter). Does not apply to `Retry-After`.
+   * @default 10000
+   */
+  maxDelay?: number
+  /**
+   * Spread retries out: `true` picks a delay uniformly between half and all of the backoff
+   * ("equal jitter"); a function maps the backoff to the delay; `false` waits exactly the backoff.
+   * Never applied to a server's `Retry-After`.
+   * @default true
+   */
+  jitter?: boolean | ((delay: number) => number)
+  /**
+   * The longest `Retry-After` (seconds or HTTP-date) the session will wait, in ms. A longer one
+   * means no retry: the error is returned at once. The remaining total deadline also caps it.
+   * @default 60000
+   */
+  maxRetryAfter?: number
+  /**
+   * The escape hatch: return `true` to retry, `false` not to, `undefined` to let the policy decide.
+   * `limit` still applies; `methods`, `statusCodes` and `networkErrors` do not when it returns `true`.
+   */
+  shouldRetry?: (context: ShouldRetryContext) => MaybePromise<boolean | undefined>
+}
+
+/** Deadlines. A number is the deadline of the whole call. */
+export interface TimeoutOptions {
+  /** The deadline of the whole call in ms: every attempt, redirect, backoff wait and the body read. */
+  total?: number
+  /** Each attempt's own deadline in ms (body read included). An attempt that passes it is retried when the policy allows. */
+  attempt?: number
+}
+
+/** How redirects are handled. */
+export type RedirectMode = 'follow' | 'manual' | 'error'
+
+/** `proxy` as a URL, or `true` to follow `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`. */
+export type ProxyOption = string | URL | true | { url: string | URL, noProxy?: string }
+
+/** TLS settings for the session's own connections. */
+export interface TlsOptions {
+  /** Verify the server certificate. `false` accepts any certificate: only for tests. @default true */
+  rejectUnauthorized?: boolean
+  /** Extra trusted CA certificates (PEM). */
+  ca?: string | string[]
+  /** Client certificate (PEM) for mutual TLS. */
+  cert?: string
+  /** Client private key (PEM) for mutual TLS. */
+  key?: string
+}
+
+/** The session's connection pool. */
+export interface PoolOptions {
+  /** Most connections per origin. */
+  connections?: number
+  /** How long an idle kept-alive connection stays open, in ms. */
+  keepAliveTimeout?: number
+}
+
+/** Options that configure how bytes reach the network: mapped by each runtime's adapter. */
+export interface TransportOptions {
+  /** A forward proxy. Not available in browsers and workers. */
+  proxy?: ProxyOption
+  /** TLS verification and client certificates. Not available in browsers and workers. */
+  tls?: TlsOptions
+  /** Connection pool settings. */
+  pool?: PoolOptions
+  /** Allow HTTP/2 where the runtime supports it. */
+  http2?: boolean
+}
+
+/** Options of one request, also usable as session-wide defaults. */
+export interface RequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestInit, 'body' | 'headers' | 'redirect' | 'signal'>, SessionHooks<T, R> {
+  /** Joined in front of relative request URLs. */
+  baseURL?: string
+  /** Query parameters appended to the URL. `undefined` values are skipped. */
+  query?: Record<string, unknown>
+  /** @deprecated use `query` (ofetch compatibility). */
+  params?: Record<string, unknown>
+  /** Request headers; merged over the session's with `Headers` semantics (case-insensitive). */
+  headers?: HeadersInit
+  /** The body. A plain object or array is sent as JSON (or form-encoded with that content type). */
+  body?: RequestInit['body'] | Record<string, any> | unknown[]
+  /** How to read the response body. Detected from `Content-Type` when not given. */
+  responseType?: R
+  /** A custom parser for the response text (implies `responseType: 'json'`). */
+  parseResponse?: (responseText: string) => any
+  /** Resolve instead of throwing `HTTPError` for status >= 400. */
+  ignoreResponseError?: boolean
+  /** Deadlines in ms. A number is the deadline of the whole call. */
+  timeout?: number | TimeoutOptions | false
+  /** The retry policy; a number is the limit; `false` turns retries off. */
+  retry?: number | false | RetryOptions
+  /** How redirects are handled. @default 'follow' */
+  redirect?: RedirectMode
+  /** The most redirects followed in one attempt. @default 20 */
+  maxRedirects?: number
+  /** Extra header names to strip, like `Authorization`, when a redirect leaves the origin. */
+  sensitiveHeaders?: readonly string[]
+  /** The caller's signal, merged with the deadlines. */
+  signal?: AbortSignal | null
+  /** Set to `'half'` to stream a request body (set automatically for streams). */
+  duplex?: 'half'
+}
+
+/** The options of a request after merging, as hooks see them. */
+export interface ResolvedRequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestOptions<R, T>, 'headers'> {
+  /** The headers of this attempt. */
+  headers: Headers
+}
+
+/** A pluggable tough-cookie `Store` (structural: any store with these methods works). */
+export interface CookieStoreLike {
+  findCookie: (...args: any[]) => unknown
+  findCookies: (...args: any[]) => unknown
+  putCookie: (...args: any[]) => unknown
+  removeCookie: (...args: any[]) => unknown
+}
+
+/** A tough-cookie `CookieJar` (structural, so any tough-cookie version works). */
+export interface CookieJarLike {
+  getCookieString: (url: string, options?: any) => Promise<string>
+  getCookies: (url: string, options?: any) => Promise<Array<{ key: string, cookieString: () => string }>>
+  setCookie: (cookie: string, url: string, options?: any) => Promise<unknown>
+}
+
+/** Options of `createSession()`. */
+export interface SessionOptions extends RequestOptions, TransportOptions {
+  /**
+   * The cookie jar: `true` for an in-memory jar, `false` for none, a tough-cookie `CookieJar`,
+   * or a tough-cookie `Store` to wrap in a new jar. In browsers the browser keeps cookies.
+   * @default true
+   */
+  cookies?: boolean | CookieJarLike | CookieStoreLike
+  /** The fetch to send requests with, instead of the platform's (the session's pool is then yours to manage). */
+  fetch?: Fetch
+}
+
+/** Per-prefix defaults given to `session.mount()`. */
+export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' | 'body' | 'method'>, TransportOptions {}
+
+/** The callable request function shared by `$fetch` and sessions. */
+export interface $Fetch {
+  /** Sends a request and resolves to the parsed body. */
+  <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: RequestOptions<R>): Promise<MappedResponseType<R, T>>
+  /** Sends a request and resolves to the `Response`, with the parsed body on `_data`. */
+  raw: <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<MappedResponseType<R, T>>>
+  /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
+  native: Fetch
+  /** A new stateless `$fetch` with these defaults. */
+  create: (defaults?: RequestOptions) => $Fetch
+}
+
+/** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */
+export type VerbMethod = <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<MappedResponseType<R, T>>
+
+/** A session: `$fetch` plus cookies, live default headers, a connection pool and `close()`. */
+export interface Session extends $Fetch, AsyncDisposable {
+  /** `session(url, { method: 'GET' })` */
+  get: VerbMethod
+  /** `session(url, { method: 'POST' })` */
+  post: VerbMethod
+  /** `session(url, { method: 'PUT' })` */
+  put: VerbMethod
+  /** `session(url, { method: 'PATCH' })` */
+  patch: VerbMethod
+  /** `session(url, { method: 'DELETE' })` */
+  delete: VerbMethod
+  /** `session(url, { method: 'HEAD' })` */
+  head: VerbMethod
+  /** `session(url, { method: 'OPTIONS' })` */
+  options: VerbMethod
+  /** Live default headers: what is set or deleted here applies to every later request. */
+  readonly headers: Headers
+  /** The tough-cookie `CookieJar` behind the session (`undefined` with `cookies: false` or in browsers). */
+  readonly cookies: import('tough-cookie').CookieJar
+  /** True once `close()` was called. */
+  readonly closed: boolean
+  /** Flushes the cookie store, releases pooled connections; later requests reject with `SessionClosedError`. */
+  close: () => Promise<void>
+  /** A child session with merged defaults that shares this session's jar and pool. */
+  extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | keyof TransportOptions>) => Session
+  /**
+   * Defaults for URLs that start with `prefix` (longest prefix wins), like requests' `session.mount()`.
+   * Returns the session for chaining.
+   */
+  mount: (prefix: string, options: MountOptions) => Session
+}

@@ -1,0 +1,433 @@
+/**
+ * The local test server, modelled on httpbin. Plain node:http on port 0, dual-stack, so that
+ * `http://127.0.0.1:PORT` and `http://localhost:PORT` are two different sites for cookies.
+ * Tests, the playground and the runtime suites use nothing else.
+ *
+ * Endpoints (all methods unless said):
+ *   /get /anything/*        echo: { method, url, path, args, headers, body, json, form, connection }
+ *   /headers                { headers }
+ *   /cookies                { cookies } as the server received them
+ *   /cookies/set/:name/:value, /cookies/set?name=value   Set-Cookie (Path=/), then 302 to /cookies
+ *   /cookies/delete?name    expires the cookies, then 302 to /cookies
+ *   /set-cookie?raw=…       sends each `raw` value verbatim as a Set-Cookie header, 200 JSON
+ *                           (POST: the values as a JSON array body)
+ *   /status/:code           that status; ?retry_after=…, ?location=…, ?body=… optional
+ *   /delay/:ms              answers after :ms milliseconds
+ *   /redirect-to?url=…&status_code=302
+ *   /redirect/:n            n hops (302) ending at /get; /relative-redirect/:n with relative Locations
+ *   /cookie-redirect/:n     n hops, each setting hop<i>=<i>, ending at /cookies
+ *   /loop                   redirects to itself forever (with a changing query)
+ *   /redirect-slow-body?url=…  a 302 whose body trickles forever; counts 'redirect-body-closed' when the client hangs up
+ *   /login (GET)            HTML form with a CSRF token (and a csrf cookie)
+ *   /login (POST)           form: username, password, csrf_token → session cookie, 302 /dashboard
+ *   /dashboard              200 HTML when logged in, else 302 /login
+ *   /api/login (POST)       JSON { username, password } → { token }
+ *   /api/users/:id          needs `Authorization: Bearer <token>` → { id, name }
+ *   /flaky/:key?fail=n&status=503&retry_after=…   fails n times per key, then 200 { attempts }
+ *   /hang                   never answers
+ *   /trickle?chunks=n&interval=ms  sends a byte every interval
+ *   /reset                  destroys the socket without answering; /reset-mid-body after some bytes
+ *   /bytes/:n               n bytes of data
+ *   /conn                   { connection: id of this socket, request: nth request on it }
+ *   /__hits/:key            how many times /flaky/:key (or any key given as ?key=) was hit
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+/** One request as the server saw it. */
+export interface SeenRequest {
+  method: string
+  url: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  /** Raw header pairs, to see duplicates and exact names. */
+  rawHeaders: string[]
+  body: string
+  connection: number
+  host: string
+}
+
+/** A running test server. */
+export interface TestServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  /** `http://localhost:PORT`: another site for cookies, same server. */
+  altUrl: string
+  /** `http://[::1]:PORT` */
+  ipv6Url: string
+  port: number
+  /** Every request received, oldest first. */
+  requests: SeenRequest[]
+  /** Number of sockets currently open. */
+  openSockets: () => number
+  /** Number of sockets ever accepted. */
+  totalSockets: () => number
+  /** Hits per key (flaky endpoints, `?key=` on any endpoint). */
+  hits: (key: string) => number
+  /** Forget the request log and hit counters. */
+  reset: () => void
+  close: () => Promise<void>
+  server: Server
+}
+
+interface State {
+  requests: SeenRequest[]
+  hits: Map<string, number>
+  sessions: Map<string, string>
+  tokens: Set<string>
+  csrf: Map<string, string>
+}
+
+const USERS: Record<string, string> = { alice: 'wonderland', user: 'pass', myuser: 'mypass' }
+
+/** Options of `startServer()`. */
+export interface ServerOptions {
+  /** Serve https with this certificate and key (PEM). */
+  tls?: { cert: string, key: string }
+}
+
+/** Starts the server on a free port, dual-stack. */
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  const state: State = { requests: [], hits: new Map(), sessions: new Map(), tokens: new Set(), csrf: new Map() }
+  const sockets = new Set<Socket>()
+  let socketCount = 0
+  const socketIds = new WeakMap<Socket, { id: number, requests: number }>()
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const chunks: Buffer[] = []
+    req.on('data', chunk => chunks.push(chunk))
+    req.on('end', () => {
+      const info = socketIds.get(req.socket)!
+      info.requests++
+      const body = Buffer.concat(chunks).toString('utf8')
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`)
+      const seen: SeenRequest = {
+        method: req.method ?? 'GET',
+        url: url.href,
+        path: url.pathname,
+        headers: { ...req.headers },
+        rawHeaders: req.rawHeaders,
+        body,
+        connection: info.id,
+        host: req.headers.host ?? '',
+      }
+      state.requests.push(seen)
+      const key = url.searchParams.get('key')
+      if (key) state.hits.set(key, (state.hits.get(key) ?? 0) + 1)
+      try {
+        route(state, req, res, url, seen, info)
+      }
+      catch (error) {
+        if (!res.headersSent) send(res, 500, { error: String(error) })
+      }
+    })
+  }
+  const server: Server = options.tls
+    ? createHttpsServer({ ...options.tls, keepAliveTimeout: 5000 }, handler) as unknown as Server
+    : createServer({ keepAliveTimeout: 5000 }, handler)
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket) => {
+    socketCount++
+    socketIds.set(socket, { id: socketCount, requests: 0 })
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>(resolve => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve))
+  const { port } = server.address() as AddressInfo
+  const scheme = options.tls ? 'https' : 'http'
+  return {
+    url: `${scheme}://127.0.0.1:${port}`,
+    altUrl: `${scheme}://localhost:${port}`,
+    ipv6Url: `${scheme}://[::1]:${port}`,
+    port,
+    requests: state.requests,
+    openSockets: () => sockets.size,
+    totalSockets: () => socketCount,
+    hits: key => state.hits.get(key) ?? 0,
+    reset() {
+      state.requests.length = 0
+      state.hits.clear()
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resolve())
+    }),
+    server,
+  }
+}
+
+function send(res: ServerResponse, status: number, data: unknown, headers: Record<string, string | string[]> = {}): void {
+  const body = typeof data === 'string' ? data : JSON.stringify(data)
+  res.writeHead(status, {
+    'content-type': typeof data === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  })
+  res.end(body)
+}
+
+function redirect(res: ServerResponse, location: string, status = 302, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(status, { location, 'content-type': 'text/plain', 'content-length': '9', ...headers })
+  res.end('redirect\n')
+}
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {}
+  if (!header) return cookies
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq === -1) continue
+    cookies[part.slice(0, eq).trim()] = part.slice(eq + 1).trim()
+  }
+  return cookies
+}
+
+function echo(req: IncomingMessage, url: URL, seen: SeenRequest, info: { id: number }): Record<string, unknown> {
+  let json: unknown = null
+  let form: Record<string, string> | null = null
+  const type = req.headers['content-type'] ?? ''
+  if (type.includes('json')) {
+    try {
+      json = JSON.parse(seen.body)
+    }
+    catch {}
+  }
+  if (type.includes('application/x-www-form-urlencoded')) form = Object.fromEntries(new URLSearchParams(seen.body))
+  return {
+    method: seen.method,
+    url: url.href,
+    path: url.pathname,
+    args: Object.fromEntries(url.searchParams),
+    headers: req.headers,
+    body: seen.body,
+    json,
+    form,
+    connection: info.id,
+  }
+}
+
+function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL, seen: SeenRequest, info: { id: number, requests: number }): void {
+  const path = url.pathname
+  const parts = path.split('/').filter(Boolean)
+  const cookies = parseCookies(req.headers.cookie)
+  const origin = req.headers.origin
+  if (origin) {
+    // CORS with credentials, for the browser suite.
+    res.setHeader('access-control-allow-origin', origin)
+    res.setHeader('access-control-allow-credentials', 'true')
+    res.setHeader('access-control-expose-headers', 'x-request-id, retry-after')
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '600',
+      })
+      res.end()
+      return
+    }
+  }
+
+  switch (parts[0]) {
+    case undefined:
+      return send(res, 200, { ok: true })
+    case 'get':
+    case 'anything':
+    case 'post':
+    case 'put':
+    case 'patch':
+    case 'delete':
+      return send(res, 200, echo(req, url, seen, info))
+    case 'headers':
+      return send(res, 200, { headers: req.headers })
+    case 'cookies': {
+      if (parts[1] === 'set') {
+        const pairs: Array<[string, string]> = parts[2] !== undefined
+          ? [[decodeURIComponent(parts[2]), decodeURIComponent(parts[3] ?? '')]]
+          : [...url.searchParams]
+        return redirect(res, '/cookies', 302, { 'set-cookie': pairs.map(([name, value]) => `${name}=${value}; Path=/`) })
+      }
+      if (parts[1] === 'delete') {
+        return redirect(res, '/cookies', 302, { 'set-cookie': [...url.searchParams.keys()].map(name => `${name}=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/`) })
+      }
+      return send(res, 200, { cookies })
+    }
+    case 'set-cookie': {
+      // GET: each ?raw= value; POST: a JSON array in the body (for values too big for a URL).
+      const raw = req.method === 'POST' ? JSON.parse(seen.body) as string[] : url.searchParams.getAll('raw')
+      return send(res, 200, { set: raw.length }, { 'set-cookie': raw })
+    }
+    case 'status': {
+      const code = Number(parts[1] ?? 200)
+      const headers: Record<string, string> = {}
+      const retryAfter = url.searchParams.get('retry_after')
+      if (retryAfter !== null) headers['retry-after'] = retryAfter
+      const location = url.searchParams.get('location')
+      if (location !== null) headers.location = location
+      if (code === 204 || code === 304) {
+        res.writeHead(code, headers)
+        res.end()
+        return
+      }
+      return send(res, code, url.searchParams.get('body') ?? { status: code }, headers)
+    }
+    case 'delay': {
+      const ms = Number(parts[1] ?? 0)
+      const timer = setTimeout(() => send(res, 200, { delayed: ms, connection: info.id }), ms)
+      res.on('close', () => clearTimeout(timer))
+      return
+    }
+    case 'hang':
+      res.on('close', () => {})
+      return
+    case 'redirect-to': {
+      const status = Number(url.searchParams.get('status_code') ?? 302)
+      const headers: Record<string, string | string[]> = {}
+      const setCookie = url.searchParams.getAll('set_cookie')
+      if (setCookie.length) headers['set-cookie'] = setCookie
+      return redirect(res, url.searchParams.get('url') ?? '/get', status, headers)
+    }
+    case 'redirect':
+    case 'relative-redirect': {
+      const n = Number(parts[1] ?? 1)
+      const status = Number(url.searchParams.get('status_code') ?? 302)
+      const next = n <= 1 ? '/get' : `/${parts[0]}/${n - 1}${url.search}`
+      return redirect(res, parts[0] === 'redirect' ? `http://${req.headers.host}${next}` : next, status)
+    }
+    case 'cookie-redirect': {
+      const n = Number(parts[1] ?? 1)
+      const i = Number(url.searchParams.get('i') ?? 1)
+      const next = n <= 1 ? '/cookies' : `/cookie-redirect/${n - 1}?i=${i + 1}`
+      return redirect(res, next, 302, { 'set-cookie': `hop${i}=${i}; Path=/` })
+    }
+    case 'redirect-slow-body': {
+      // A redirect whose body never ends: the client must cancel it, which closes this response.
+      res.writeHead(Number(url.searchParams.get('status_code') ?? 302), { 'location': url.searchParams.get('url') ?? '/get', 'content-type': 'text/plain' })
+      const timer = setInterval(() => res.write('still here\n'), 50)
+      res.on('close', () => {
+        clearInterval(timer)
+        state.hits.set('redirect-body-closed', (state.hits.get('redirect-body-closed') ?? 0) + 1)
+      })
+      return
+    }
+    case 'loop': {
+      const i = Number(url.searchParams.get('i') ?? 0)
+      return redirect(res, `/loop?i=${i + 1}`)
+    }
+    case 'login': {
+      if (req.method === 'GET') {
+        const token = randomUUID()
+        const csrfId = randomUUID()
+        state.csrf.set(csrfId, token)
+        const html = `<!doctype html><html><head><title>Login</title></head><body>
+<form method="post" action="/login">
+  <input type="hidden" name="csrf_token" value="${token}">
+  <input name="username"><input name="password" type="password">
+  <button type="submit">Log in</button>
+</form></body></html>`
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `csrf_id=${csrfId}; Path=/; HttpOnly` })
+        res.end(html)
+        return
+      }
+      const form = Object.fromEntries(new URLSearchParams(seen.body))
+      const expected = state.csrf.get(cookies.csrf_id ?? '')
+      if (!expected || form.csrf_token !== expected) return send(res, 403, { error: 'bad csrf token' })
+      if (!form.username || USERS[form.username] !== form.password) return send(res, 401, { error: 'bad credentials' })
+      const sid = randomUUID()
+      state.sessions.set(sid, form.username)
+      return redirect(res, '/dashboard', 302, { 'set-cookie': `sid=${sid}; Path=/; HttpOnly` })
+    }
+    case 'dashboard': {
+      const user = state.sessions.get(cookies.sid ?? '')
+      if (!user) return redirect(res, '/login')
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      res.end(`<!doctype html><html><body><h1>Dashboard</h1><p class="welcome">Welcome, ${user}!</p></body></html>`)
+      return
+    }
+    case 'protected': {
+      const user = state.sessions.get(cookies.sid ?? '')
+      if (!user) return send(res, 401, { error: 'not logged in' })
+      return send(res, 200, { user, secret: 'the protected page' })
+    }
+    case 'api': {
+      if (parts[1] === 'login' && req.method === 'POST') {
+        let credentials: { username?: string, password?: string } = {}
+        try {
+          credentials = JSON.parse(seen.body)
+        }
+        catch {}
+        if (!credentials.username || USERS[credentials.username] !== credentials.password) return send(res, 401, { error: 'bad credentials' })
+        const token = `tok-${randomUUID()}`
+        state.tokens.add(token)
+        // A form login also gets a session cookie, as the seed's "login" example expects.
+        const sid = randomUUID()
+        state.sessions.set(sid, credentials.username)
+        return send(res, 200, { token }, { 'set-cookie': `sid=${sid}; Path=/; HttpOnly` })
+      }
+      const auth = req.headers.authorization ?? ''
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : ''
+      if (!state.tokens.has(token)) return send(res, 401, { error: 'missing or invalid bearer token' }, { 'www-authenticate': 'Bearer' })
+      if (parts[1] === 'users') return send(res, 200, { id: Number(parts[2]), name: `user ${parts[2]}` })
+      if (parts[1] === 'posts') return send(res, 200, [{ id: 1, title: 'hello' }])
+      return send(res, 404, { error: 'not found' })
+    }
+    case 'flaky': {
+      const key = parts[1] ?? 'default'
+      const count = (state.hits.get(`flaky:${key}`) ?? 0) + 1
+      state.hits.set(`flaky:${key}`, count)
+      state.hits.set(key, count)
+      const fail = Number(url.searchParams.get('fail') ?? 1)
+      if (count <= fail) {
+        const status = Number(url.searchParams.get('status') ?? 503)
+        const headers: Record<string, string | string[]> = {}
+        const retryAfter = url.searchParams.get('retry_after')
+        if (retryAfter !== null) headers['retry-after'] = retryAfter
+        const setCookie = url.searchParams.get('set_cookie')
+        if (setCookie) headers['set-cookie'] = setCookie
+        if (url.searchParams.get('mode') === 'reset') {
+          req.socket.destroy()
+          return
+        }
+        if (url.searchParams.get('mode') === 'hang') return
+        return send(res, status, { error: 'try again', attempt: count }, headers)
+      }
+      return send(res, 200, { ok: true, attempts: count, cookies })
+    }
+    case 'trickle': {
+      const chunks = Number(url.searchParams.get('chunks') ?? 10)
+      const interval = Number(url.searchParams.get('interval') ?? 100)
+      const status = Number(url.searchParams.get('status') ?? 200)
+      res.writeHead(status, { 'content-type': 'application/octet-stream', 'content-length': String(chunks) })
+      let sent = 0
+      const timer = setInterval(() => {
+        res.write('x')
+        if (++sent >= chunks) {
+          clearInterval(timer)
+          res.end()
+        }
+      }, interval)
+      res.on('close', () => clearInterval(timer))
+      return
+    }
+    case 'reset':
+      req.socket.destroy()
+      return
+    case 'reset-mid-body':
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' })
+      res.write(Buffer.alloc(1000, 120), () => setTimeout(() => req.socket.destroy(), 20))
+      return
+    case 'bytes': {
+      const n = Number(parts[1] ?? 1024)
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) })
+      res.end(Buffer.alloc(n, 97))
+      return
+    }
+    case 'conn':
+      return send(res, 200, { connection: info.id, request: info.requests })
+    case '__hits':
+      return send(res, 200, { hits: state.hits.get(parts[1] ?? '') ?? 0 })
+    default:
+      return send(res, 404, { error: 'not found', path })
+  }
+}
