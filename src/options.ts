@@ -77,7 +77,7 @@ export function own<T>(object: object | undefined, key: string): T | undefined {
 
 /** Normalises one layer of options. Throws `TypeError` / `RangeError` for values that cannot work. */
 export function toLayer(options: RequestOptions | undefined, headers?: Headers): OptionLayer {
-  const hooks: Partial<HookLists> = {}
+  const hooks: Partial<HookLists> = Object.create(null)
   const rest: Record<string, unknown> = Object.create(null)
   const source = (options ?? {}) as Record<string, unknown>
   for (const name of HOOK_NAMES) {
@@ -131,9 +131,9 @@ function checkRetry(retry: RequestOptions['retry']): RequestOptions['retry'] {
   return copyRecord(retry as Record<string, unknown>) as RetryOptions
 }
 
-/** A copy with own keys only, prototype-pollution keys dropped. */
+/** A copy with own keys only, prototype-pollution keys dropped, and no prototype to read through. */
 export function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {}
+  const copy: Record<string, unknown> = Object.create(null)
   for (const key of Object.keys(record)) {
     if (!FORBIDDEN_KEYS.has(key)) copy[key] = record[key]
   }
@@ -170,7 +170,7 @@ export function mergeTimeouts(layers: ReadonlyArray<TimeoutOptions | false | und
 
 /** Merges two layers into one (used by `extend()` and `$fetch.create()`). Headers are merged by the caller. */
 export function mergeLayers(base: OptionLayer, over: OptionLayer, headers: Headers | undefined): OptionLayer {
-  const hooks: Partial<HookLists> = {}
+  const hooks: Partial<HookLists> = Object.create(null)
   for (const name of HOOK_NAMES) {
     const list = [...(base.hooks[name] ?? []), ...(over.hooks[name] ?? [])]
     if (list.length > 0) hooks[name] = list
@@ -187,12 +187,12 @@ export function mergeLayers(base: OptionLayer, over: OptionLayer, headers: Heade
     else {
       const left = typeof base.retry === 'number' ? { limit: base.retry } : base.retry
       const right = typeof over.retry === 'number' ? { limit: over.retry } : over.retry
-      retry = { ...left, ...right }
+      retry = Object.assign(Object.create(null), left, right)
     }
   }
   return {
     baseURL: over.baseURL ?? base.baseURL,
-    query: base.query || over.query ? { ...base.query, ...over.query } : undefined,
+    query: base.query || over.query ? Object.assign(Object.create(null), base.query, over.query) : undefined,
     headers,
     hooks,
     retry,

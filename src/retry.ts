@@ -61,7 +61,7 @@ const noJitter = (delay: number): number => delay
  * number sets `limit`, an object overrides the keys it names.
  */
 export function resolveRetry(layers: ReadonlyArray<RetryOptions | number | false | undefined>): RetryPolicy {
-  const merged: RetryOptions = {}
+  const merged: RetryOptions = Object.create(null)
   let enabled = true
   for (const layer of layers) {
     if (layer === undefined) continue

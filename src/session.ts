@@ -139,7 +139,7 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     layers.push(withRedirects())
     if (jar) layers.push(withCookies(jar))
   }
-  const bottom: Fetch = (input, init) => (callStateOf(init)?.transport ?? transport.fetch)(input, init)
+  const bottom: Fetch = (input, init) => (callStateOf(init)?.transport ?? transport.fetch)(input, toRequestInit(init))
   const native = compose(layers, bottom)
   const client: Client = {
     adapter,
@@ -155,6 +155,23 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     policy: undefined,
   }
   return client
+}
+
+/** The `RequestInit` members a transport may read (fetch spec, plus undici's `dispatcher`). */
+const REQUEST_INIT_KEYS = ['method', 'headers', 'body', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache', 'redirect', 'integrity', 'keepalive', 'signal', 'window', 'duplex', 'priority', 'dispatcher'] as const
+
+/**
+ * A clean init for the transport: only the members fetch knows, only own properties, on an object
+ * without a prototype, so a polluted `Object.prototype` can never reach the runtime's fetch
+ * (catalogue #83, read-side gadgets).
+ */
+function toRequestInit(init: RequestInit | undefined): RequestInit {
+  const clean: Record<string, unknown> = Object.create(null)
+  if (!init) return clean as RequestInit
+  for (const key of REQUEST_INIT_KEYS) {
+    if (Object.prototype.hasOwnProperty.call(init, key) && (init as Record<string, unknown>)[key] !== undefined) clean[key] = (init as Record<string, unknown>)[key]
+  }
+  return clean as RequestInit
 }
 
 function isClosed(client: Client): boolean {
@@ -269,7 +286,13 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   const method = String(rawMethod).toUpperCase()
   const href = describeInput(input)
   const details: ErrorDetails = { request: href, method }
-  if (isClosed(client)) throw new SessionClosedError(details)
+  if (isClosed(client)) {
+    try {
+      details.request = resolveURL(href, own<string>(options, 'baseURL') ?? client.layer.baseURL, undefined, client.adapter.fallbackBase?.()).url.href
+    }
+    catch {}
+    throw new SessionClosedError(details)
+  }
   if (typeof input !== 'string' && !(input instanceof URL) && !requestInput) {
     throw new InvalidRequestError('the request must be a URL string, a URL or a Request', details)
   }
@@ -322,7 +345,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   }
 
   const failure: HookFailure = { failed: false, error: undefined }
-  const hooks = {} as Record<HookName, HookLists[HookName] | undefined>
+  const hooks = Object.create(null) as Record<HookName, HookLists[HookName] | undefined>
   for (const name of HOOK_NAMES) {
     const list: HookLists[HookName] = []
     for (const item of layers) {
@@ -336,7 +359,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   for (const item of layers) {
     for (const name of item.sensitiveHeaders ?? []) sensitive.add(name)
   }
-  const rest: Record<string, unknown> = Object.assign({}, ...layers.map(item => item.rest))
+  const rest: Record<string, unknown> = Object.assign(Object.create(null), ...layers.map(item => item.rest))
   const redirect = layer.redirect ?? mount?.layer.redirect ?? client.layer.redirect ?? 'follow'
   const callState: CallState = {
     redirect,

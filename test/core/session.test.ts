@@ -124,7 +124,7 @@ describe('createSession()', () => {
     expect(error).toBeInstanceOf(SessionClosedError)
     expect(error).toBeInstanceOf(FetchError)
     expect((error as Error).name).toBe('SessionClosedError')
-    expect((error as Error).message).toBe(`[GET] "/get": the session is closed; create a new session to make more requests`)
+    expect((error as Error).message).toBe(`[GET] "${server.url}/get": the session is closed; create a new session to make more requests`)
     await expect(session.post('/post')).rejects.toThrow(/the session is closed/)
     await expect(session.native(`${server.url}/get`)).rejects.toThrow(/the session is closed/)
     // closing twice is fine

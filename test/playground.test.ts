@@ -1,0 +1,23 @@
+/** `npm run playground` on a fresh checkout: every seed scenario runs offline and prints its result. */
+import { execFile } from 'node:child_process'
+import { resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const root = resolve(import.meta.dirname, '..')
+
+describe('playground', () => {
+  it('runs every scenario of the seed article and exits cleanly', async () => {
+    const started = Date.now()
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'playground/index.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 })
+    expect(stdout).toMatch(/\n12 scenarios, 12 ok\n?$/)
+    expect(stdout).not.toContain('FAILED')
+    for (const title of ['Stateless $fetch vs a session', 'Login, then a protected page', 'Connection pooling', 'Header persistence', 'Configuration persistence', 'retries with session.mount()', 'APIClient', 'CSRF token', 'Always close sessions', 'Timeouts', 'Error handling']) {
+      expect(stdout).toContain(title)
+    }
+    // the cookie of the session example comes back; the stateless one does not
+    expect(stdout).toContain(`session /cookies                   { cookies: { sessioncookie: '123456789' } }`)
+    expect(stdout).toContain('Welcome, myuser!')
+    expect(Date.now() - started).toBeLessThan(60_000)
+  }, 120_000)
+})
