@@ -1,8 +1,14 @@
 import { defineConfig } from 'tsup'
 
+/** One entry per runtime adapter, plus the generic one; shared code lands in common chunks. */
 export default defineConfig({
   entry: {
-    index: 'src/index.ts',
+    'index': 'src/index.ts',
+    'adapters/node': 'src/adapters/node.ts',
+    'adapters/deno': 'src/adapters/deno.ts',
+    'adapters/bun': 'src/adapters/bun.ts',
+    'adapters/workerd': 'src/adapters/workerd.ts',
+    'adapters/browser': 'src/adapters/browser.ts',
   },
   format: ['esm'],
   dts: true,
@@ -12,5 +18,5 @@ export default defineConfig({
   sourcemap: false,
   splitting: true,
   treeshake: true,
-  external: ['ofetch', 'tough-cookie'],
+  external: ['ofetch', 'tough-cookie', 'undici'],
 })

@@ -92,6 +92,8 @@ interface Client {
   request: ReturnType<typeof createFetch>
   /** The policy of the session's own layer, computed once. */
   policy: RetryPolicy | undefined
+  /** A session (true) or a stateless `$fetch` (false). */
+  stateful: boolean
 }
 
 const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
@@ -153,6 +155,7 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     native,
     request: createFetch({ fetch: native as typeof globalThis.fetch }),
     policy: undefined,
+    stateful: false,
   }
   return client
 }
@@ -191,6 +194,7 @@ function createStateless(client: Client): $Fetch {
 }
 
 function createSessionObject(client: Client): Session {
+  client.stateful = true
   const session = createStateless(client) as Session
   const closedError = (input: FetchRequest, init?: { method?: string }): SessionClosedError =>
     new SessionClosedError({ request: describeInput(input), method: init?.method })
@@ -370,7 +374,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     history: [],
     method,
   }
-  if (client.adapter.browser && rest.credentials === undefined) rest.credentials = 'include'
+  // A browser session keeps its cookies in the browser's jar: send and accept them cross-origin too.
+  if (client.adapter.browser && client.stateful && rest.credentials === undefined) rest.credentials = 'include'
 
   const signals = layers.flatMap(item => item.signals)
   const deadline = new Deadline(signals, timeouts.total)

@@ -203,8 +203,11 @@ export interface TimeoutOptions {
 /** How redirects are handled. */
 export type RedirectMode = 'follow' | 'manual' | 'error'
 
-/** `proxy` as a URL, or `true` to follow `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`. */
-export type ProxyOption = string | URL | true | { url: string | URL, noProxy?: string }
+/**
+ * A forward proxy: its URL (credentials in it become `Proxy-Authorization`), `{ url, noProxy }`,
+ * `true` to follow `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`, or `false` to ignore them.
+ */
+export type ProxyOption = string | URL | boolean | { url: string | URL, noProxy?: string }
 
 /** TLS settings for the session's own connections. */
 export interface TlsOptions {

@@ -29,7 +29,9 @@ export function fetchTransport(fetch: Fetch | undefined): Transport {
 /** Refuses every transport option, naming the runtime. */
 export function refuseTransportOptions(options: TransportOptions, runtime: string, hint: string): void {
   for (const key of Object.keys(options)) {
-    if ((options as Record<string, unknown>)[key] !== undefined) throw new UnsupportedOptionError(key, runtime, hint)
+    const value = (options as Record<string, unknown>)[key]
+    // `false` asks for nothing (no proxy, no HTTP/2): every runtime honours that.
+    if (value !== undefined && value !== false) throw new UnsupportedOptionError(key, runtime, hint)
   }
 }
 

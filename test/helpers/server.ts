@@ -30,8 +30,11 @@
  *   /bytes/:n               n bytes of data
  *   /conn                   { connection: id of this socket, request: nth request on it }
  *   /__hits/:key            how many times /flaky/:key (or any key given as ?key=) was hit
+ *   /__static/:file         a file of `staticDir` (when the server was started with one)
  */
 import { randomUUID } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -87,6 +90,8 @@ const USERS: Record<string, string> = { alice: 'wonderland', user: 'pass', myuse
 export interface ServerOptions {
   /** Serve https with this certificate and key (PEM). */
   tls?: { cert: string, key: string }
+  /** Serve the files of this folder under `/__static/` (the browser suite's page and bundle). */
+  staticDir?: string
 }
 
 /** Starts the server on a free port, dual-stack. */
@@ -118,7 +123,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       const key = url.searchParams.get('key')
       if (key) state.hits.set(key, (state.hits.get(key) ?? 0) + 1)
       try {
-        route(state, req, res, url, seen, info)
+        if (options.staticDir && url.pathname.startsWith('/__static/')) serveStatic(options.staticDir, url.pathname.slice('/__static/'.length), res)
+        else route(state, req, res, url, seen, info)
       }
       catch (error) {
         if (!res.headersSent) send(res, 500, { error: String(error) })
@@ -156,6 +162,16 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     }),
     server,
   }
+}
+
+const CONTENT_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', mjs: 'text/javascript; charset=utf-8', json: 'application/json' }
+
+function serveStatic(dir: string, name: string, res: ServerResponse): void {
+  const path = join(dir, name)
+  if (!path.startsWith(dir) || !existsSync(path)) return send(res, 404, { error: 'not found', path: name })
+  const body = readFileSync(path)
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream', 'content-length': body.length })
+  res.end(body)
 }
 
 function send(res: ServerResponse, status: number, data: unknown, headers: Record<string, string | string[]> = {}): void {

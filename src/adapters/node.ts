@@ -1,0 +1,92 @@
+/**
+ * The Node adapter: each session owns an undici `Agent` (its connection pool, closed by
+ * `session.close()`), or a `ProxyAgent` / `EnvHttpProxyAgent` when a proxy applies; `tls` maps to
+ * the agent's `connect` options and `http2` to `allowH2`. `$fetch` uses Node's own `fetch` and its
+ * shared pool.
+ *
+ * @module
+ */
+import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, ProxyAgent } from 'undici'
+import type { Dispatcher } from 'undici'
+import { createCookieJar } from '../cookies/jar'
+import { createSessionFactory } from '../session'
+import type { Adapter, Transport } from '../session'
+import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
+import { fetchTransport, UnsupportedOptionError } from './fetch'
+
+const PROXY_ENV = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const
+
+/** True when the process environment names a proxy (read when a session is created). */
+function environmentHasProxy(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
+  return PROXY_ENV.some(name => Boolean(env[name]))
+}
+
+function toPem(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  return Array.isArray(value) ? value : [value]
+}
+
+/** Builds the undici dispatcher for a session's transport options. */
+export function createDispatcher(options: TransportOptions): Dispatcher {
+  const { proxy, tls, pool, http2 } = options
+  const connect: Record<string, unknown> = {}
+  if (tls) {
+    if (tls.rejectUnauthorized !== undefined) connect.rejectUnauthorized = tls.rejectUnauthorized
+    if (tls.ca !== undefined) connect.ca = toPem(tls.ca)
+    if (tls.cert !== undefined) connect.cert = tls.cert
+    if (tls.key !== undefined) connect.key = tls.key
+  }
+  const agentOptions: Agent.Options = {
+    ...(pool?.connections !== undefined ? { connections: pool.connections } : {}),
+    ...(pool?.keepAliveTimeout !== undefined ? { keepAliveTimeout: pool.keepAliveTimeout } : {}),
+    ...(http2 ? { allowH2: true } : {}),
+    ...(Object.keys(connect).length > 0 ? { connect } : {}),
+  }
+  // The proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
+  const proxied = { ...agentOptions, ...(Object.keys(connect).length > 0 ? { requestTls: connect } : {}) }
+  if (proxy === false) return new Agent(agentOptions)
+  if (proxy === true || (proxy === undefined && environmentHasProxy())) return new EnvHttpProxyAgent(proxied)
+  if (proxy === undefined) return new Agent(agentOptions)
+  if (typeof proxy === 'object' && !(proxy instanceof URL)) {
+    const uri = String(proxy.url)
+    return proxy.noProxy === undefined
+      ? new ProxyAgent({ ...proxied, uri })
+      : new EnvHttpProxyAgent({ ...proxied, httpProxy: uri, httpsProxy: uri, noProxy: proxy.noProxy })
+  }
+  return new ProxyAgent({ ...proxied, uri: String(proxy) })
+}
+
+/** The Node adapter. */
+export const nodeAdapter: Adapter = {
+  name: 'node',
+  createTransport(options, fetch): Transport {
+    if (fetch) {
+      const named = Object.keys(options)[0]
+      if (named) throw new UnsupportedOptionError(named, 'node', 'it configures the session\'s own pool, so it cannot be combined with a custom `fetch`')
+      return fetchTransport(fetch)
+    }
+    const dispatcher = createDispatcher(options)
+    const send: Fetch = (input, init) => undiciFetch(input as string, { ...init, dispatcher } as never) as unknown as Promise<Response>
+    return {
+      fetch: send,
+      close: () => dispatcher.close(),
+    }
+  },
+  sharedTransport: fetchTransport,
+  createCookieJar,
+}
+
+const factory = createSessionFactory(nodeAdapter)
+
+/**
+ * Creates a session with its own undici connection pool (see the package's main entry for the API).
+ * Transport options: `proxy` (a URL, `{ url, noProxy }`, `true` for `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`,
+ * which are also honoured by default when set, or `false` to ignore them), `tls`, `pool`, `http2`.
+ */
+export const createSession: (options?: SessionOptions) => Session = factory.createSession
+
+/** The stateless mode, over Node's own `fetch` and its shared pool. */
+export const $fetch: $Fetch = factory.$fetch
+
+export * from '../exports'

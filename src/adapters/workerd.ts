@@ -1,0 +1,34 @@
+/**
+ * The workerd (Cloudflare Workers) adapter: the platform's `fetch`, which returns real 3xx
+ * responses with `redirect: 'manual'` and exposes `getSetCookie()`, so the session owns cookies
+ * and redirects as on servers. The pool is the platform's: `proxy`, `tls`, `pool` and `http2`
+ * cannot be honoured and are refused at `createSession()`.
+ *
+ * @module
+ */
+import { createCookieJar } from '../cookies/jar'
+import { createSessionFactory } from '../session'
+import type { Adapter } from '../session'
+import type { $Fetch, Session, SessionOptions } from '../types'
+import { fetchTransport, refuseTransportOptions } from './fetch'
+
+/** The workerd adapter. */
+export const workerdAdapter: Adapter = {
+  name: 'workerd',
+  createTransport(options, fetch) {
+    refuseTransportOptions(options, 'workerd', 'Workers own their connections; configure egress in the Workers runtime instead')
+    return fetchTransport(fetch)
+  },
+  sharedTransport: fetchTransport,
+  createCookieJar,
+}
+
+const factory = createSessionFactory(workerdAdapter)
+
+/** Creates a session over the Workers runtime's `fetch` (see the package's main entry for the API). */
+export const createSession: (options?: SessionOptions) => Session = factory.createSession
+
+/** The stateless mode. */
+export const $fetch: $Fetch = factory.$fetch
+
+export * from '../exports'
