@@ -18,5 +18,5 @@ export default defineConfig({
   sourcemap: false,
   splitting: true,
   treeshake: true,
-  external: ['ofetch', 'tough-cookie', 'undici'],
+  external: ['ofetch', 'tough-cookie', 'undici', /^node:/],
 })

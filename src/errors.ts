@@ -104,7 +104,7 @@ export class HTTPError<T = any> extends FetchError<T> {
     Object.defineProperty(this, 'response', { value: response, enumerable: false, configurable: true, writable: true })
   }
 
-  static override [Symbol.hasInstance] = brandCheck('HTTPError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('HTTPError')
 }
 
 /** Which deadline expired. `signal` means a caller's `AbortSignal.timeout()` fired. */
@@ -127,7 +127,7 @@ export class TimeoutError extends FetchError {
     this.timeout = timeout
   }
 
-  static override [Symbol.hasInstance] = brandCheck('TimeoutError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('TimeoutError')
 }
 
 /** No response arrived: connection refused or reset, DNS failure, TLS failure, proxy failure. */
@@ -142,7 +142,7 @@ export class NetworkError extends FetchError {
     this.code = code
   }
 
-  static override [Symbol.hasInstance] = brandCheck('NetworkError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('NetworkError')
 }
 
 /** The caller's own signal aborted the request. `cause` is the signal's reason. */
@@ -154,7 +154,7 @@ export class AbortError extends FetchError {
     init(this, 'AbortError', details)
   }
 
-  static override [Symbol.hasInstance] = brandCheck('AbortError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('AbortError')
 }
 
 /** Why a redirect could not be followed. */
@@ -182,7 +182,7 @@ export class RedirectError extends FetchError {
     Object.defineProperty(this, 'response', { value: response, enumerable: false, configurable: true, writable: true })
   }
 
-  static override [Symbol.hasInstance] = brandCheck('RedirectError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('RedirectError')
 }
 
 /** A request was made on a session after `close()`. */
@@ -192,7 +192,7 @@ export class SessionClosedError extends FetchError {
     init(this, 'SessionClosedError', details)
   }
 
-  static override [Symbol.hasInstance] = brandCheck('SessionClosedError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('SessionClosedError')
 }
 
 /** The request could not be built from what the caller gave: an invalid URL, header, timeout… */
@@ -202,7 +202,7 @@ export class InvalidRequestError extends FetchError {
     init(this, 'InvalidRequestError', details)
   }
 
-  static override [Symbol.hasInstance] = brandCheck('InvalidRequestError')
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('InvalidRequestError')
 }
 
 /** True for errors created by this package (any copy of it). */

@@ -6,11 +6,12 @@
 
 /** Messages runtimes use for network failures, exact or as a prefix. */
 export const NETWORK_ERROR_MESSAGES: ReadonlyArray<readonly [runtime: string, message: string | RegExp]> = Object.freeze([
-  ['undici (Node)', 'fetch failed'],
+  ['undici (Node); Deno 2 (the cause reads "error sending request…")', 'fetch failed'],
   ['undici (Node), body interrupted', 'terminated'],
-  ['Chromium', 'Failed to fetch'],
+  // Chromium and Safari may name the host: "Failed to fetch (example.com)" (ky / is-network-error).
+  ['Chromium', /^Failed to fetch(?: \(.+\))?$/],
   ['Firefox', 'NetworkError when attempting to fetch resource.'],
-  ['Safari', 'Load failed'],
+  ['Safari', /^Load failed(?: \(.+\))?$/],
   ['React Native, whatwg-fetch, happy-dom', 'Network request failed'],
   ['Deno', /^error sending request/i],
   ['Deno, body interrupted', /^error reading a body from connection/i],
@@ -24,6 +25,23 @@ const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL', 'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
   'UND_ERR_DESTROYED', 'ConnectionRefused', 'ConnectionClosed', 'ECONNREFUSED_PROXY', 'FailedToOpenSocket',
+  // TLS: a failed handshake, and OpenSSL's certificate-verification names, as Node's `tls` and
+  // Bun's fetch set them on the error itself (Bun: a TypeError whose message is the reason).
+  'EPROTO', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED',
+  'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA',
+  'INVALID_PURPOSE', 'PATH_LENGTH_EXCEEDED',
+])
+
+/**
+ * Error names that are never a network failure: programming errors, aborts, and permission
+ * refusals (Deno's `PermissionDenied` / `NotCapable` for a missing `--allow-net`).
+ */
+const NOT_NETWORK_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'SyntaxError', 'RangeError', 'ReferenceError', 'EvalError', 'URIError',
+  'AbortError', 'NotSupportedError', 'InvalidStateError', 'DataCloneError', 'NotAllowedError', 'SecurityError',
+  'PermissionDenied', 'NotCapable',
 ])
 
 /** True when `error` means that no (complete) response arrived, on any runtime. */
@@ -36,10 +54,8 @@ export function isNetworkError(error: unknown): boolean {
       if (typeof pattern === 'string' ? message === pattern : pattern.test(message)) return true
     }
   }
-  // Not a TypeError: runtimes reject with their own errors for I/O failures (Bun, Deno's Http errors).
-  if (!(error instanceof TypeError)) {
-    const name = (error as Error).name
-    return name !== 'SyntaxError' && name !== 'RangeError' && name !== 'ReferenceError'
-  }
+  // Not a TypeError: runtimes reject with their own errors for I/O failures (Bun, Deno's Http
+  // errors), so those count, except the kinds that say the call itself was wrong or not allowed.
+  if (!(error instanceof TypeError)) return !NOT_NETWORK_ERROR_NAMES.has((error as Error).name)
   return cause !== undefined && typeof cause === 'object' && isNetworkError(cause)
 }

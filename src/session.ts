@@ -198,7 +198,12 @@ function createSessionObject(client: Client): Session {
   const session = createStateless(client) as Session
   const closedError = (input: FetchRequest, init?: { method?: string }): SessionClosedError =>
     new SessionClosedError({ request: describeInput(input), method: init?.method })
-  session.native = (input, init) => isClosed(client) ? Promise.reject(closedError(input, init)) : client.native(input, init)
+  session.native = (input, init) => {
+    if (isClosed(client)) return Promise.reject(closedError(input, init))
+    // As for session calls: a browser session's cookies are the browser's, sent with credentials.
+    if (client.adapter.browser && init?.credentials === undefined) return client.native(input, { ...init, credentials: 'include' })
+    return client.native(input, init)
+  }
   for (const verb of VERBS) {
     const method = verb.toUpperCase()
     session[verb] = ((input: FetchRequest, options?: RequestOptions) => session(input, { ...options, method })) as Session['get']
@@ -276,9 +281,7 @@ function wrapHooks<T extends (context: any) => unknown>(list: T[] | undefined, f
       await hook(context)
     }
     catch (error) {
-      failure.failed = true
-      failure.error = error
-      throw error
+      recordFailure(failure, error)
     }
   }) as unknown as T)
 }
@@ -548,11 +551,16 @@ function wrapParse(parse: (text: string) => unknown, failure: HookFailure): (tex
       return parse(text)
     }
     catch (error) {
-      failure.failed = true
-      failure.error = error
-      throw error
+      return recordFailure(failure, error)
     }
   }
+}
+
+/** Remembers that the caller's code threw `error` (so it is passed through, not retried) and rethrows it. */
+function recordFailure(failure: HookFailure, error: unknown): never {
+  failure.failed = true
+  failure.error = error
+  throw error
 }
 
 function withHistory<T extends Response>(response: T, state: CallState): T {

@@ -213,7 +213,7 @@ export type ProxyOption = string | URL | boolean | { url: string | URL, noProxy?
 export interface TlsOptions {
   /** Verify the server certificate. `false` accepts any certificate: only for tests. @default true */
   rejectUnauthorized?: boolean
-  /** Extra trusted CA certificates (PEM). */
+  /** Extra trusted CA certificates (PEM), added to the runtime's default ones. */
   ca?: string | string[]
   /** Client certificate (PEM) for mutual TLS. */
   cert?: string
@@ -223,9 +223,12 @@ export interface TlsOptions {
 
 /** The session's connection pool. */
 export interface PoolOptions {
-  /** Most connections per origin. */
+  /**
+   * Most connections per origin. Node only: Deno and Bun cap idle connections, not open ones, so
+   * they refuse it.
+   */
   connections?: number
-  /** How long an idle kept-alive connection stays open, in ms. */
+  /** How long an idle kept-alive connection stays open, in ms (Bun rounds it up to whole seconds). */
   keepAliveTimeout?: number
 }
 
@@ -237,7 +240,10 @@ export interface TransportOptions {
   tls?: TlsOptions
   /** Connection pool settings. */
   pool?: PoolOptions
-  /** Allow HTTP/2 where the runtime supports it. */
+  /**
+   * HTTP/2. Node: off unless `true` (then offered by ALPN, HTTP/1.1 as fallback). Deno: offered by
+   * default; `false` keeps HTTP/1.1. Bun: `true` only with `--experimental-http2-fetch`, else refused.
+   */
   http2?: boolean
 }
 

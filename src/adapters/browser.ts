@@ -1,27 +1,59 @@
 /**
  * The browser adapter. In a browser the browser owns cookies and redirects: `Set-Cookie` is
  * unreadable to scripts and `redirect: 'manual'` gives an opaque response. So sessions send
- * `credentials: 'include'` (the browser stores and sends the cookies), let the browser follow
- * redirects, keep no jar (`session.cookies` is `undefined`; tough-cookie is never imported), and
- * keep headers, retries, deadlines, hooks and errors. Relative URLs resolve against the page.
- * `proxy`, `tls`, `pool` and `http2` are refused at `createSession()`.
+ * `credentials: 'include'` (the browser stores and sends the cookies, cross-origin too when the
+ * server answers CORS with credentials), let the browser follow redirects (at most 20, its own
+ * limit: `maxRedirects` and `onRedirect` do not apply), keep no jar (`session.cookies` is
+ * `undefined`; tough-cookie is never imported), and keep headers, retries, deadlines, hooks and
+ * errors. `redirect: 'error'` rejects with a `RedirectError` (`ERR_REDIRECT_MODE`), as elsewhere,
+ * rather than with the browser's network error. Relative URLs resolve against the page (or the
+ * worker's `location`). `proxy`, `tls`, `pool` and `http2` are refused at `createSession()`.
  *
  * @module
  */
+import { RedirectError } from '../errors'
 import { createSessionFactory } from '../session'
-import type { Adapter } from '../session'
-import type { $Fetch, Session, SessionOptions } from '../types'
+import type { Adapter, Transport } from '../session'
+import type { $Fetch, Fetch, Session, SessionOptions } from '../types'
 import { fetchTransport, refuseTransportOptions } from './fetch'
 
+/** The statuses a browser follows (fetch spec "redirect status"). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
+/**
+ * The platform's fetch, with `redirect: 'error'` made observable: a browser rejects such a call
+ * with the same `TypeError` as a network failure (which would be retried), so it is sent as
+ * `redirect: 'manual'` and a redirect becomes a `RedirectError`: an opaque one (browsers), or a
+ * readable 3xx with a `Location` (a custom `fetch`, DOM emulations).
+ */
+function browserTransport(fetch: Fetch | undefined): Transport {
+  const base = fetchTransport(fetch)
+  const send: Fetch = async (input, init) => {
+    if (init?.redirect !== 'error') return base.fetch(input, init)
+    const response = await base.fetch(input, { ...init, redirect: 'manual' })
+    const redirected = response.type === 'opaqueredirect' || (REDIRECT_STATUSES.has(response.status) && response.headers.has('location'))
+    if (!redirected) return response
+    response.body?.cancel().catch(() => {})
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const method = (init.method ?? 'GET').toUpperCase()
+    const location = response.headers.get('location')
+    const reason = location === null
+      ? 'redirect refused (redirect: \'error\'; the browser does not reveal its target)'
+      : `redirect to ${JSON.stringify(location)} refused (redirect: 'error')`
+    throw new RedirectError('ERR_REDIRECT_MODE', reason, [url], response, { request: url, method })
+  }
+  return { fetch: send, close: base.close }
+}
+
 /** The browser adapter. */
-export const browserAdapter: Adapter = {
+const browserAdapter: Adapter = {
   name: 'browser',
   browser: true,
   createTransport(options, fetch) {
-    refuseTransportOptions(options, 'browsers', 'the browser owns connections, proxies and certificates')
-    return fetchTransport(fetch)
+    refuseTransportOptions(options, 'browser', 'the browser owns connections, proxies and certificates', 'browsers')
+    return browserTransport(fetch)
   },
-  sharedTransport: fetchTransport,
+  sharedTransport: browserTransport,
   fallbackBase: () => (globalThis as { location?: { href?: string } }).location?.href,
 }
 

@@ -1,8 +1,24 @@
 /**
- * The Bun adapter: each session owns a `Bun.FetchSession` where the installed Bun has it (its
- * keep-alive pool, closed by `session.close()`), else it passes Bun's per-request fetch options.
- * `proxy` → `proxy`, `tls` → `tls` (`rejectUnauthorized`, `ca`, `cert`, `key`), `pool` →
- * `keepAlive`. Bun negotiates HTTP/1.1 for fetch, so `http2: true` is refused.
+ * The Bun adapter: each session owns a `Bun.FetchSession` (its keep-alive pool, closed by
+ * `session.close()`; connections are never shared with another session or with plain `fetch`).
+ * A Bun without `Bun.FetchSession` gets the same options on each request instead, and the
+ * platform's pool.
+ *
+ * - `proxy`: a URL or `{ url }` → that proxy for every request (`respectNoProxy: false`, as on
+ *   Node); `true` → Bun's default: `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` and `NO_PROXY`;
+ *   `false` → direct, even when those are set.
+ * - `tls`: `rejectUnauthorized`, `cert`, `key` as they are; `ca` is trusted in addition to Bun's
+ *   default CAs (Bun's own `ca` replaces them).
+ * - `pool.keepAliveTimeout` → `keepAlive.idleTimeout`, which Bun counts in whole seconds (rounded
+ *   up) on a coarse timer.
+ * - `http2: false` → `protocol: 'http1.1'` on every request. `http2: true` is what Bun does when
+ *   the process runs with `--experimental-http2-fetch` (or `BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT=1`):
+ *   HTTP/2 offered over TLS, HTTP/1.1 otherwise.
+ *
+ * Refused at `createSession()` with an `UnsupportedOptionError`: `http2: true` without that flag
+ * (per request Bun can only force HTTP/2, `protocol: 'http2'`, which fails on servers without
+ * it), `proxy.noProxy` (no bypass list besides `NO_PROXY`), and `pool.connections` (Bun caps the
+ * idle sockets of a whole session, `keepAlive.maxIdleSockets`, never the connections per origin).
  *
  * @module
  */
@@ -15,7 +31,7 @@ import { fetchTransport, UnsupportedOptionError } from './fetch'
 /** The part of `Bun.FetchSession` the adapter uses. */
 interface FetchSessionLike {
   fetch: Fetch
-  close: () => void | Promise<void>
+  close: () => void
 }
 
 /** The part of the `Bun` namespace the adapter uses (structural: no `@types/bun` needed). */
@@ -23,34 +39,83 @@ interface BunLike {
   FetchSession?: new (options: Record<string, unknown>) => FetchSessionLike
 }
 
-/** Bun's fetch options for a session's transport options (per request, or for a FetchSession). */
-export function bunFetchOptions(options: TransportOptions): Record<string, unknown> {
-  const { proxy, tls, http2 } = options
-  const out: Record<string, unknown> = {}
-  if (http2 === true) throw new UnsupportedOptionError('http2', 'bun', 'Bun\'s fetch speaks HTTP/1.1 to servers')
-  if (proxy === true) throw new UnsupportedOptionError('proxy', 'bun', 'Bun follows HTTP_PROXY / HTTPS_PROXY / NO_PROXY by default; pass a proxy URL to override them')
-  if (proxy !== undefined && proxy !== false) {
+/** The part of `process` the adapter reads (Bun implements it; no Node types needed). */
+interface ProcessLike {
+  env?: Record<string, string | undefined>
+  execArgv?: string[]
+  getBuiltinModule?: (id: string) => unknown
+}
+
+/** Bun's connection settings for a session: for a `Bun.FetchSession`, and for each request. */
+interface BunTransportOptions {
+  /** `new Bun.FetchSession(init)`, or per request where there is none: `proxy`, `tls`, `keepAlive`. */
+  session: Record<string, unknown>
+  /** Added to every request: `protocol`. */
+  request: Record<string, unknown>
+}
+
+function processLike(): ProcessLike | undefined {
+  return (globalThis as { process?: ProcessLike }).process
+}
+
+/** True when Bun offers HTTP/2 in fetch's TLS ALPN (`--experimental-http2-fetch` or its environment flag). */
+function offersHttp2(): boolean {
+  const process = processLike()
+  const flag = process?.env?.BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT
+  return Boolean(process?.execArgv?.includes('--experimental-http2-fetch') || (flag && flag !== '0' && flag !== 'false'))
+}
+
+/** Bun's default trusted CAs (the bundled ones, plus `NODE_EXTRA_CA_CERTS`), so that `tls.ca` adds to them. */
+function defaultCertificates(): string[] {
+  const tls = processLike()?.getBuiltinModule?.('node:tls') as { getCACertificates?: (kind: string) => string[], rootCertificates?: readonly string[] } | undefined
+  if (typeof tls?.getCACertificates === 'function') return tls.getCACertificates('default')
+  return tls?.rootCertificates ? [...tls.rootCertificates] : []
+}
+
+/** Bun's options for a session's transport options. */
+function bunTransportOptions(options: TransportOptions): BunTransportOptions {
+  const { proxy, tls, pool, http2 } = options
+  const session: Record<string, unknown> = {}
+  const request: Record<string, unknown> = {}
+  if (http2 === true && !offersHttp2()) {
+    throw new UnsupportedOptionError('http2', 'bun', 'Bun\'s fetch offers HTTP/2 only when the process runs with --experimental-http2-fetch (or BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT=1); per request it can only force HTTP/2, which fails on servers without it')
+  }
+  if (http2 === false) request.protocol = 'http1.1'
+  // `proxy: true` asks for the environment's proxies: Bun's default.
+  if (proxy === false) {
+    session.proxy = false
+  }
+  else if (proxy !== undefined && proxy !== true) {
+    let url: string | URL = proxy as string | URL
     if (typeof proxy === 'object' && !(proxy instanceof URL)) {
-      if (proxy.noProxy !== undefined) throw new UnsupportedOptionError('proxy', 'bun', '`noProxy` is not supported; use the NO_PROXY environment variable')
-      out.proxy = String(proxy.url)
+      if (proxy.noProxy !== undefined && proxy.noProxy !== '') {
+        throw new UnsupportedOptionError('proxy', 'bun', '`noProxy` has no counterpart in Bun\'s fetch; use `proxy: true` with HTTP_PROXY / HTTPS_PROXY and NO_PROXY in the environment')
+      }
+      url = proxy.url
     }
-    else {
-      out.proxy = String(proxy)
-    }
+    session.proxy = { url: String(url), respectNoProxy: false }
   }
   if (tls) {
     const bunTls: Record<string, unknown> = {}
     if (tls.rejectUnauthorized !== undefined) bunTls.rejectUnauthorized = tls.rejectUnauthorized
-    if (tls.ca !== undefined) bunTls.ca = tls.ca
+    if (tls.ca !== undefined) bunTls.ca = [...defaultCertificates(), ...(Array.isArray(tls.ca) ? tls.ca : [tls.ca])]
+    if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError('fetch-session: `tls.cert` and `tls.key` go together (a client certificate and its private key)')
     if (tls.cert !== undefined) bunTls.cert = tls.cert
     if (tls.key !== undefined) bunTls.key = tls.key
-    out.tls = bunTls
+    session.tls = bunTls
   }
-  return out
+  if (pool?.connections !== undefined) {
+    throw new UnsupportedOptionError('pool.connections', 'bun', 'Bun cannot cap the connections per origin (keepAlive.maxIdleSockets only caps the idle sockets of the whole session); set `pool.keepAliveTimeout` alone')
+  }
+  if (pool?.keepAliveTimeout !== undefined) {
+    // Bun takes whole seconds, and at least one.
+    session.keepAlive = { idleTimeout: Math.max(1, Math.ceil(pool.keepAliveTimeout / 1000)) }
+  }
+  return { session, request }
 }
 
 /** The Bun adapter. */
-export const bunAdapter: Adapter = {
+const bunAdapter: Adapter = {
   name: 'bun',
   createTransport(options, fetch): Transport {
     if (fetch) {
@@ -58,22 +123,23 @@ export const bunAdapter: Adapter = {
       if (named) throw new UnsupportedOptionError(named, 'bun', 'it configures the session\'s own pool, so it cannot be combined with a custom `fetch`')
       return fetchTransport(fetch)
     }
-    const perRequest = bunFetchOptions(options)
+    const { session: settings, request } = bunTransportOptions(options)
+    const perRequest = Object.keys(request).length > 0
     const FetchSession = (globalThis as { Bun?: BunLike }).Bun?.FetchSession
     if (typeof FetchSession === 'function') {
-      const keepAlive: Record<string, unknown> = {}
-      if (options.pool?.keepAliveTimeout !== undefined) keepAlive.idleTimeout = options.pool.keepAliveTimeout
-      if (options.pool?.connections !== undefined) keepAlive.maxIdleSockets = options.pool.connections
-      const session = new FetchSession({ ...perRequest, ...(Object.keys(keepAlive).length > 0 ? { keepAlive } : {}) })
+      const pool = new FetchSession(settings)
       return {
-        fetch: (input, init) => session.fetch(input, init),
-        close: async () => {
-          await session.close()
-        },
+        fetch: perRequest ? (input, init) => pool.fetch(input, { ...init, ...request } as RequestInit) : (input, init) => pool.fetch(input, init),
+        // Closes the idle connections now. A response still being read completes, and Bun then
+        // keeps its connection in this pool until it idles out or the FetchSession is collected.
+        close: async () => pool.close(),
       }
     }
-    if (options.pool) throw new UnsupportedOptionError('pool', 'bun', 'this Bun has no Bun.FetchSession; upgrade Bun to size the pool')
-    const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, ...perRequest } as RequestInit)
+    if (settings.keepAlive) throw new UnsupportedOptionError('pool', 'bun', 'this Bun has no Bun.FetchSession, so a session has no pool of its own; upgrade Bun')
+    // Per request, older Bun versions take the proxy as a URL string only.
+    const proxy = settings.proxy as { url: string } | false | undefined
+    const extra = { ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request }
+    const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, ...extra } as RequestInit)
     return { fetch: send, close: async () => {} }
   },
   sharedTransport: fetchTransport,
@@ -82,10 +148,10 @@ export const bunAdapter: Adapter = {
 
 const factory = createSessionFactory(bunAdapter)
 
-/** Creates a session with its own Bun connection pool (see the package's main entry for the API). */
+/** Creates a session with its own `Bun.FetchSession` (see the package's main entry for the API). */
 export const createSession: (options?: SessionOptions) => Session = factory.createSession
 
-/** The stateless mode, over Bun's `fetch`. */
+/** The stateless mode, over Bun's `fetch` and its shared pool. */
 export const $fetch: $Fetch = factory.$fetch
 
 export * from '../exports'

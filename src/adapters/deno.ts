@@ -1,8 +1,20 @@
 /**
  * The Deno adapter: each session owns a `Deno.HttpClient` (its connection pool, closed by
- * `session.close()`), built from the transport options: `proxy` → `proxy: { url }`, `tls.ca` →
- * `caCerts`, `tls.cert`/`tls.key` → client certificate, `pool` → `poolMaxIdlePerHost` /
- * `poolIdleTimeout`, `http2` → `http2`. Deno honours `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` itself.
+ * `session.close()`), built from the transport options:
+ *
+ * - `proxy`: a URL or `{ url }` → the client's `proxy: { url }` (credentials in the URL become
+ *   `Proxy-Authorization`); `true` is what Deno always does: `HTTP_PROXY` / `HTTPS_PROXY` /
+ *   `ALL_PROXY` and `NO_PROXY` (which Deno applies to the session's own proxy too).
+ * - `tls.ca` → `caCerts` (trusted in addition to the default roots), `tls.cert` + `tls.key` →
+ *   the client certificate for mutual TLS.
+ * - `pool.keepAliveTimeout` → `poolIdleTimeout` (ms).
+ * - `http2` → `http2`: Deno negotiates HTTP/2 over TLS (ALPN) by default; `false` keeps HTTP/1.1.
+ *
+ * What `Deno.createHttpClient` cannot do is refused at `createSession()` with an
+ * `UnsupportedOptionError`: `proxy: false` (the environment's proxies always apply),
+ * `proxy.noProxy` (no per-client bypass list), `tls.rejectUnauthorized: false` (only the
+ * process-wide `--unsafely-ignore-certificate-errors`), and `pool.connections` (the client caps
+ * idle connections per host, `poolMaxIdlePerHost`, never the connections in use).
  *
  * @module
  */
@@ -31,37 +43,42 @@ function deno(): DenoLike {
 }
 
 /** The options of `Deno.createHttpClient()` for a session's transport options. */
-export function httpClientOptions(options: TransportOptions): Record<string, unknown> {
+function httpClientOptions(options: TransportOptions): Record<string, unknown> {
   const { proxy, tls, pool, http2 } = options
   const client: Record<string, unknown> = {}
-  if (proxy === true || proxy === false) {
-    throw new UnsupportedOptionError('proxy', 'deno', 'Deno always follows HTTP_PROXY / HTTPS_PROXY / NO_PROXY itself; pass a proxy URL to override them')
+  if (proxy === false) {
+    throw new UnsupportedOptionError('proxy', 'deno', 'Deno.createHttpClient cannot ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY; unset them for this process, or name the hosts in NO_PROXY')
   }
-  if (proxy !== undefined) {
+  // `proxy: true` asks for the environment's proxies, which is what Deno does anyway.
+  if (proxy !== undefined && proxy !== true) {
+    let url: string | URL = proxy as string | URL
     if (typeof proxy === 'object' && !(proxy instanceof URL)) {
-      if (proxy.noProxy !== undefined) throw new UnsupportedOptionError('proxy', 'deno', '`noProxy` is not supported by Deno.createHttpClient; use the NO_PROXY environment variable')
-      client.proxy = { url: String(proxy.url) }
+      if (proxy.noProxy !== undefined && proxy.noProxy !== '') {
+        throw new UnsupportedOptionError('proxy', 'deno', '`noProxy` has no counterpart in Deno.createHttpClient; name the hosts in the NO_PROXY environment variable, which Deno applies to this proxy too')
+      }
+      url = proxy.url
     }
-    else {
-      client.proxy = { url: String(proxy) }
-    }
+    client.proxy = { url: String(url) }
   }
   if (tls) {
     if (tls.rejectUnauthorized === false) {
-      throw new UnsupportedOptionError('tls.rejectUnauthorized', 'deno', 'Deno can only skip certificate checks for the whole process (--unsafely-ignore-certificate-errors); trust the server with `tls.ca` instead')
+      throw new UnsupportedOptionError('tls.rejectUnauthorized', 'deno', 'Deno can only skip certificate checks for the whole process (--unsafely-ignore-certificate-errors); trust the server\'s CA with `tls.ca` instead')
     }
     if (tls.ca !== undefined) client.caCerts = Array.isArray(tls.ca) ? tls.ca : [tls.ca]
+    if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError('fetch-session: `tls.cert` and `tls.key` go together (a client certificate and its private key)')
     if (tls.cert !== undefined) client.cert = tls.cert
     if (tls.key !== undefined) client.key = tls.key
   }
-  if (pool?.connections !== undefined) client.poolMaxIdlePerHost = pool.connections
+  if (pool?.connections !== undefined) {
+    throw new UnsupportedOptionError('pool.connections', 'deno', 'Deno.createHttpClient cannot cap the connections per origin (poolMaxIdlePerHost only caps the idle ones); set `pool.keepAliveTimeout` alone')
+  }
   if (pool?.keepAliveTimeout !== undefined) client.poolIdleTimeout = pool.keepAliveTimeout
   if (http2 !== undefined) client.http2 = http2
   return client
 }
 
 /** The Deno adapter. */
-export const denoAdapter: Adapter = {
+const denoAdapter: Adapter = {
   name: 'deno',
   createTransport(options, fetch): Transport {
     if (fetch) {
@@ -70,10 +87,14 @@ export const denoAdapter: Adapter = {
       return fetchTransport(fetch)
     }
     const client = deno().createHttpClient(httpClientOptions(options))
+    let closed = false
     const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, client } as RequestInit)
     return {
       fetch: send,
       close: async () => {
+        if (closed) return
+        closed = true
+        // Drops the pool: idle connections close now; a response being read still completes.
         client.close()
       },
     }

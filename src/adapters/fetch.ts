@@ -12,8 +12,8 @@ export class UnsupportedOptionError extends TypeError {
   /** The runtime adapter that refused it. */
   readonly runtime: string
 
-  constructor(option: string, runtime: string, hint: string) {
-    super(`fetch-session: the \`${option}\` option is not supported on ${runtime}: ${hint}`)
+  constructor(option: string, runtime: string, hint: string, label: string = runtime) {
+    super(`fetch-session: the \`${option}\` option is not supported on ${label}: ${hint}`)
     this.name = 'UnsupportedOptionError'
     this.option = option
     this.runtime = runtime
@@ -26,12 +26,12 @@ export function fetchTransport(fetch: Fetch | undefined): Transport {
   return { fetch: send, close: async () => {} }
 }
 
-/** Refuses every transport option, naming the runtime. */
-export function refuseTransportOptions(options: TransportOptions, runtime: string, hint: string): void {
+/** Refuses every transport option, naming the runtime (`label` is how the message says it). */
+export function refuseTransportOptions(options: TransportOptions, runtime: string, hint: string, label: string = runtime): void {
   for (const key of Object.keys(options)) {
     const value = (options as Record<string, unknown>)[key]
     // `false` asks for nothing (no proxy, no HTTP/2): every runtime honours that.
-    if (value !== undefined && value !== false) throw new UnsupportedOptionError(key, runtime, hint)
+    if (value !== undefined && value !== false) throw new UnsupportedOptionError(key, runtime, hint, label)
   }
 }
 
@@ -39,7 +39,7 @@ export function refuseTransportOptions(options: TransportOptions, runtime: strin
 export const fetchAdapter: Adapter = {
   name: 'fetch',
   createTransport(options, fetch) {
-    refuseTransportOptions(options, 'the generic fetch adapter', 'import fetch-session under a runtime condition (node, deno, bun) or from its subpath, e.g. \'fetch-session/node\'')
+    refuseTransportOptions(options, 'fetch', 'import fetch-session under a runtime condition (node, deno, bun) or from its subpath, e.g. \'fetch-session/node\'', 'the generic fetch adapter')
     return fetchTransport(fetch)
   },
   sharedTransport: fetchTransport,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as tls from 'node:tls'
 import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, ProxyAgent } from 'undici'
 import type { Dispatcher } from 'undici'
 import { createCookieJar } from '../cookies/jar'
@@ -22,20 +23,26 @@ function environmentHasProxy(): boolean {
   return PROXY_ENV.some(name => Boolean(env[name]))
 }
 
-function toPem(value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined
-  return Array.isArray(value) ? value : [value]
+/**
+ * `tls.ca` adds to the trusted roots (as on Deno and Bun); Node's own `ca` would replace them. The
+ * default store includes NODE_EXTRA_CA_CERTS where Node can list it (`getCACertificates`, Node 22.15+).
+ */
+function withDefaultRoots(value: string | string[]): string[] {
+  const extra = Array.isArray(value) ? value : [value]
+  const { getCACertificates } = tls as { getCACertificates?: (type: 'default') => string[] }
+  const defaults = typeof getCACertificates === 'function' ? getCACertificates('default') : tls.rootCertificates
+  return [...defaults, ...extra]
 }
 
 /** Builds the undici dispatcher for a session's transport options. */
-export function createDispatcher(options: TransportOptions): Dispatcher {
-  const { proxy, tls, pool, http2 } = options
+function createDispatcher(options: TransportOptions): Dispatcher {
+  const { proxy, tls: tlsOptions, pool, http2 } = options
   const connect: Record<string, unknown> = {}
-  if (tls) {
-    if (tls.rejectUnauthorized !== undefined) connect.rejectUnauthorized = tls.rejectUnauthorized
-    if (tls.ca !== undefined) connect.ca = toPem(tls.ca)
-    if (tls.cert !== undefined) connect.cert = tls.cert
-    if (tls.key !== undefined) connect.key = tls.key
+  if (tlsOptions) {
+    if (tlsOptions.rejectUnauthorized !== undefined) connect.rejectUnauthorized = tlsOptions.rejectUnauthorized
+    if (tlsOptions.ca !== undefined) connect.ca = withDefaultRoots(tlsOptions.ca)
+    if (tlsOptions.cert !== undefined) connect.cert = tlsOptions.cert
+    if (tlsOptions.key !== undefined) connect.key = tlsOptions.key
   }
   const agentOptions: Agent.Options = {
     ...(pool?.connections !== undefined ? { connections: pool.connections } : {}),
@@ -58,7 +65,7 @@ export function createDispatcher(options: TransportOptions): Dispatcher {
 }
 
 /** The Node adapter. */
-export const nodeAdapter: Adapter = {
+const nodeAdapter: Adapter = {
   name: 'node',
   createTransport(options, fetch): Transport {
     if (fetch) {

@@ -1,8 +1,10 @@
 /**
  * The workerd (Cloudflare Workers) adapter: the platform's `fetch`, which returns real 3xx
  * responses with `redirect: 'manual'` and exposes `getSetCookie()`, so the session owns cookies
- * and redirects as on servers. The pool is the platform's: `proxy`, `tls`, `pool` and `http2`
- * cannot be honoured and are refused at `createSession()`.
+ * and redirects as on servers (each redirect hop is a subrequest, and Workers limit subrequests
+ * per incoming request). The pool is the platform's: `proxy`, `tls`, `pool` and `http2` cannot be
+ * honoured and are refused at `createSession()`. A network failure rejects with workerd's
+ * `Error: Network connection lost.`, classified as `NetworkError`.
  *
  * @module
  */
@@ -13,7 +15,7 @@ import type { $Fetch, Session, SessionOptions } from '../types'
 import { fetchTransport, refuseTransportOptions } from './fetch'
 
 /** The workerd adapter. */
-export const workerdAdapter: Adapter = {
+const workerdAdapter: Adapter = {
   name: 'workerd',
   createTransport(options, fetch) {
     refuseTransportOptions(options, 'workerd', 'Workers own their connections; configure egress in the Workers runtime instead')

@@ -68,8 +68,8 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
   const unique = `${env.runtime}-${Math.random().toString(36).slice(2, 8)}`
   let counter = 0
   const key = (name: string): string => `${unique}-${name}-${++counter}`
-  const serverOnly = (name: string, features: string[], fn: () => unknown): void => {
-    if (env.browser) skip(name, features, 'in browsers the browser owns cookies and redirects (Set-Cookie is unreadable, redirect: "manual" is opaque)')
+  const serverOnly = (name: string, features: string[], fn: () => unknown, reason = 'in browsers the browser owns cookies and redirects (Set-Cookie is unreadable, redirect: "manual" is opaque)'): void => {
+    if (env.browser) skip(name, features, reason)
     else it(name, features, fn)
   }
 
@@ -185,6 +185,15 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
         expect(data.method).toBe('GET')
         await session.close()
       })
+      it('redirect: \'error\' rejects with a RedirectError, not a (retried) network error', [FEATURES.redirects, FEATURES.errors], async () => {
+        const session = createSession({ baseURL: base })
+        const id = key('redirect-error')
+        const error = await caught(session(`/redirect-to?key=${id}&url=${encodeURIComponent('/get')}`, { redirect: 'error' }))
+        expect(error).toBeInstanceOf(lib.RedirectError)
+        expect(error.code).toBe('ERR_REDIRECT_MODE')
+        expect((await $fetch(`${base}/__hits/${id}`)).hits).toBe(1)
+        await session.close()
+      })
     }
   })
 
@@ -292,7 +301,7 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
       for (let index = 0; index < 8; index++) ids.add((await session('/conn')).connection)
       expect(ids.size).toBeLessThanOrEqual(2)
       await session.close()
-    })
+    }, 'the browser\'s connection pool is its own: a page cannot see which connection a request used')
 
     it('close() refuses later calls with SessionClosedError; await using closes', [FEATURES.close, FEATURES.errors], async () => {
       const session = createSession({ baseURL: base })
@@ -312,7 +321,7 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
     })
 
     if (env.runtime === 'workerd' || env.browser) {
-      it('refuses transport options it cannot honour, naming the option and the runtime', [FEATURES.transport], () => {
+      it('refuses transport options it cannot honour, naming the option and the runtime', [FEATURES.refusal], () => {
         let error: (Error & { option?: string, runtime?: string }) | undefined
         try {
           createSession({ proxy: 'http://127.0.0.1:9' })
@@ -323,6 +332,28 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
         expect(error).toBeInstanceOf(lib.UnsupportedOptionError)
         expect(error!.option).toBe('proxy')
         expect(error!.message).toMatch(env.browser ? 'browsers' : 'workerd')
+      })
+    }
+
+    if (env.runtime === 'deno' || env.runtime === 'bun') {
+      it('refuses the transport options it cannot honour, naming the option and the runtime', [FEATURES.refusal], () => {
+        const bypass = { proxy: { url: 'http://127.0.0.1:9', noProxy: 'localhost' } }
+        const cannot: Array<[object, string]> = env.runtime === 'deno'
+          ? [[{ proxy: false }, 'proxy'], [bypass, 'proxy'], [{ tls: { rejectUnauthorized: false } }, 'tls.rejectUnauthorized'], [{ pool: { connections: 2 } }, 'pool.connections']]
+          : [[{ http2: true }, 'http2'], [bypass, 'proxy'], [{ pool: { connections: 2 } }, 'pool.connections']]
+        for (const [options, option] of cannot) {
+          let error: (Error & { option?: string, runtime?: string }) | undefined
+          try {
+            createSession(options)
+          }
+          catch (caughtError) {
+            error = caughtError as Error
+          }
+          expect(error).toBeInstanceOf(lib.UnsupportedOptionError)
+          expect(error!.option).toBe(option)
+          expect(error!.runtime).toBe(env.runtime)
+          expect(error!.message).toMatch(`not supported on ${env.runtime}`)
+        }
       })
     }
   })
@@ -378,7 +409,9 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
       })
 
       it('accepts pool options and closes its pool', [FEATURES.transport, FEATURES.close], async () => {
-        const session = createSession({ baseURL: base, pool: { connections: 2, keepAliveTimeout: 2000 } })
+        // Deno and Bun cap idle connections only, so they refuse `pool.connections` (tested above).
+        const capsIdleOnly = env.runtime === 'deno' || env.runtime === 'bun'
+        const session = createSession({ baseURL: base, pool: capsIdleOnly ? { keepAliveTimeout: 2000 } : { connections: 2, keepAliveTimeout: 2000 } })
         const results = await Promise.all([1, 2, 3, 4].map(() => session('/conn')))
         expect(results.length).toBe(4)
         await session.close()

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -12,6 +11,7 @@ import {
   SessionClosedError,
   TimeoutError,
 } from '../../src/index'
+import { closedPort as findClosedPort } from '../helpers/ports'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 
@@ -19,10 +19,7 @@ let server: TestServer
 let closedPort: number
 beforeAll(async () => {
   server = await startServer()
-  const probe = createServer()
-  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
-  closedPort = (probe.address() as { port: number }).port
-  await new Promise(resolve => probe.close(resolve))
+  closedPort = await findClosedPort()
 })
 afterAll(() => server.close())
 beforeEach(() => server.reset())

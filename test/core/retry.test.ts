@@ -1,8 +1,8 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSession, HTTPError, NetworkError, parseRetryAfter } from '../../src/index'
 import type { RetryContext } from '../../src/index'
 import { backoffDelay, resolveRetry } from '../../src/retry'
+import { closedPort as findClosedPort } from '../helpers/ports'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 
@@ -10,11 +10,7 @@ let server: TestServer
 let closedPort: number
 beforeAll(async () => {
   server = await startServer()
-  // A port that refuses connections: listen, note it, close.
-  const probe = createServer()
-  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
-  closedPort = (probe.address() as { port: number }).port
-  await new Promise(resolve => probe.close(resolve))
+  closedPort = await findClosedPort()
 })
 afterAll(() => server.close())
 beforeEach(() => server.reset())

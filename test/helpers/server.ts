@@ -88,8 +88,8 @@ const USERS: Record<string, string> = { alice: 'wonderland', user: 'pass', myuse
 
 /** Options of `startServer()`. */
 export interface ServerOptions {
-  /** Serve https with this certificate and key (PEM). */
-  tls?: { cert: string, key: string }
+  /** Serve https with this certificate and key (PEM); `requestCert` + `ca` ask for a client certificate. */
+  tls?: { cert: string, key: string, ca?: string, requestCert?: boolean, rejectUnauthorized?: boolean }
   /** Serve the files of this folder under `/__static/` (the browser suite's page and bundle). */
   staticDir?: string
 }

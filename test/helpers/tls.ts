@@ -7,11 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-/** PEM strings of a test CA and a server certificate it signed. */
+/** PEM strings of a test CA, a server certificate it signed, and a client certificate for mutual TLS. */
 export interface TestCertificates {
   ca: string
   cert: string
   key: string
+  clientCert: string
+  clientKey: string
 }
 
 let cached: TestCertificates | undefined
@@ -28,10 +30,15 @@ export function makeCertificates(): TestCertificates {
     run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost')
     writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\n')
     run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext')
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=fetch-session test client')
+    writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n')
+    run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2', '-extfile', 'client.ext')
     cached = {
       ca: readFileSync(join(dir, 'ca.pem'), 'utf8'),
       cert: readFileSync(join(dir, 'server.pem'), 'utf8'),
       key: readFileSync(join(dir, 'server.key'), 'utf8'),
+      clientCert: readFileSync(join(dir, 'client.pem'), 'utf8'),
+      clientKey: readFileSync(join(dir, 'client.key'), 'utf8'),
     }
     return cached
   }

@@ -4,7 +4,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,7 +18,8 @@ let dir: string
 beforeAll(async () => {
   server = await startServer()
   dir = mkdtempSync(join(tmpdir(), 'fetch-session-pack-'))
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
+  // `npm test` builds first; build here only when run alone (rebuilding would race the other files).
+  if (!existsSync(join(root, 'dist/adapters/node.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
   execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
   const tarball = readdirSync(dir).find(name => name.endsWith('.tgz'))!
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }))

@@ -1,0 +1,150 @@
+/**
+ * The conformance suite in Bun (the npm-installed `bun` binary), against the built package
+ * resolved through the `bun` export condition; then what only a Bun process of its own can show:
+ * proxies from the environment, HTTP/2, and that a closed session releases its connections and
+ * lets the process exit.
+ */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Report } from '../conformance/harness'
+import { startProxy } from '../helpers/proxy'
+import type { TestProxy } from '../helpers/proxy'
+import { startServer } from '../helpers/server'
+import type { TestServer } from '../helpers/server'
+import { makeCertificates } from '../helpers/tls'
+import type { TestCertificates } from '../helpers/tls'
+import { announce, bundle, closedPort, readmeMismatches, root } from './common'
+import { caFiles, childEnv, probe, requireBinary, startHttp2Server, startSocketCounter } from './deno-and-bun'
+
+let certificates: TestCertificates
+let server: TestServer
+let secure: TestServer
+let proxy: TestProxy
+let env: Record<string, unknown>
+
+beforeAll(async () => {
+  certificates = makeCertificates()
+  ;[server, secure, proxy] = await Promise.all([startServer(), startServer({ tls: certificates }), startProxy()])
+  env = { runtime: 'bun', base: server.url, alt: server.altUrl, closedPort: await closedPort(), browser: false, proxy: proxy.url, https: secure.url, ca: certificates.ca }
+})
+afterAll(() => Promise.all([server.close(), secure.close(), proxy.close()]))
+
+describe('conformance: bun', () => {
+  let report: Report | undefined
+  it('passes the whole suite', async (context) => {
+    const bin = requireBinary('bun', context)
+    const file = await bundle('bun', 'cli', { conditions: ['bun'] })
+    const { stdout } = await promisify(execFile)(bin, [file, JSON.stringify(env)], { cwd: root, encoding: 'utf8', timeout: 50_000, env: childEnv() })
+    report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Report
+    announce(report)
+    expect(report.results.filter(result => result.status === 'failed')).toEqual([])
+    expect(report.passed).toBeGreaterThanOrEqual(24)
+  }, 60_000)
+
+  it('matches the README\'s runtime table', (context) => {
+    requireBinary('bun', context)
+    if (!report) throw new Error('the suite did not run')
+    expect(readmeMismatches(report)).toEqual([])
+  })
+})
+
+describe('bun: in a process of its own', () => {
+  it('follows HTTP_PROXY and NO_PROXY by default and with proxy: true; proxy: false goes direct; a proxy URL takes every request', async (context) => {
+    const bin = requireBinary('bun', context)
+    const key = `bun-env-${Date.now()}`
+    const urls = (label: string): string[] => [`${server.url}/get?key=${key}-${label}-ip`, `${server.altUrl}/get?key=${key}-${label}-name`]
+    const result = await probe('bun', [bin], {
+      sessions: [
+        { label: 'default', options: {}, requests: urls('default') },
+        { label: 'true', options: { proxy: true }, requests: urls('true') },
+        { label: 'false', options: { proxy: false }, requests: urls('false') },
+        { label: 'explicit', options: { proxy: proxy.url }, requests: urls('explicit') },
+      ],
+    }, { HTTP_PROXY: proxy.url, NO_PROXY: 'localhost' })
+    const proxied = (label: string, host: 'ip' | 'name'): boolean => proxy.stats.forwarded.some(line => line.includes(`${key}-${label}-${host}`))
+    const expected: Record<string, [boolean, boolean]> = { default: [true, false], true: [true, false], false: [false, false], explicit: [true, true] }
+    for (const [label, [ip, name]] of Object.entries(expected)) {
+      expect(result.sessions[label]!.error).toBeUndefined()
+      expect(result.sessions[label]!.data!.length).toBe(2)
+      expect([label, proxied(label, 'ip'), proxied(label, 'name')]).toEqual([label, ip, name])
+    }
+  })
+
+  it('http2: false pins HTTP/1.1; http2: true is refused unless Bun runs with --experimental-http2-fetch, where it offers HTTP/2', async (context) => {
+    const bin = requireBinary('bun', context)
+    const h2 = await startHttp2Server(certificates)
+    try {
+      const plan = {
+        sessions: [
+          { label: 'default', options: { tls: { ca: certificates.ca } }, requests: [h2.url] },
+          { label: 'true', options: { tls: { ca: certificates.ca }, http2: true }, requests: [h2.url] },
+          { label: 'false', options: { tls: { ca: certificates.ca }, http2: false }, requests: [h2.url] },
+        ],
+      }
+      const [plain, flagged] = await Promise.all([probe('bun', [bin], plan), probe('bun', [bin, '--experimental-http2-fetch'], plan)])
+      expect(plain.sessions.default!.data).toEqual([{ httpVersion: '1.1' }])
+      expect(plain.sessions.true!.refused).toMatchObject({ name: 'UnsupportedOptionError', option: 'http2', runtime: 'bun' })
+      expect(plain.sessions.false!.data).toEqual([{ httpVersion: '1.1' }])
+      expect(flagged.sessions.default!.data).toEqual([{ httpVersion: '2.0' }])
+      expect(flagged.sessions.true!.data).toEqual([{ httpVersion: '2.0' }])
+      expect(flagged.sessions.false!.data).toEqual([{ httpVersion: '1.1' }])
+    }
+    finally {
+      await h2.close()
+    }
+  })
+
+  it('tls: ca is trusted besides the default store (NODE_EXTRA_CA_CERTS here); cert + key present a client certificate', async (context) => {
+    const bin = requireBinary('bun', context)
+    const mutual = await startServer({ tls: { cert: certificates.cert, key: certificates.key, ca: certificates.ca, requestCert: true, rejectUnauthorized: true } })
+    const files = caFiles(certificates.ca)
+    try {
+      const { ca, clientCert: cert, clientKey: key } = certificates
+      const result = await probe('bun', [bin], {
+        sessions: [
+          // The test CA is in the default store; a `tls.ca` naming another CA must not replace that store.
+          { label: 'default store kept', options: { tls: { ca: files.other } }, requests: [`${secure.url}/get`] },
+          { label: 'no client certificate', options: { tls: { ca }, retry: false }, requests: [`${mutual.url}/get`] },
+          { label: 'client certificate', options: { tls: { ca, cert, key } }, requests: [`${mutual.url}/get`] },
+          { label: 'cert without key', options: { tls: { ca, cert } }, requests: [] },
+        ],
+      }, { NODE_EXTRA_CA_CERTS: files.trusted })
+      expect(result.sessions['default store kept']!.data).toMatchObject([{ method: 'GET' }])
+      expect(result.sessions['no client certificate']!.error).toMatchObject({ name: 'NetworkError' })
+      expect(result.sessions['client certificate']!.data).toMatchObject([{ method: 'GET' }])
+      expect(result.sessions['cert without key']!.refused).toMatchObject({ name: 'TypeError' })
+    }
+    finally {
+      files.remove()
+      await mutual.close()
+    }
+  })
+
+  it('close() releases the session\'s connections (its mounts\' too), and the process then exits by itself', async (context) => {
+    const bin = requireBinary('bun', context)
+    const own = await startServer()
+    const counter = await startSocketCounter(own)
+    try {
+      const conn = (base: string): string[] => [1, 2, 3].map(() => `${base}/conn`)
+      const result = await probe('bun', [bin], {
+        sessions: [{
+          label: 'pooled',
+          options: { pool: { keepAliveTimeout: 60_000 } },
+          mount: { prefix: `${own.altUrl}/`, options: { pool: { keepAliveTimeout: 60_000 } } },
+          requests: [...conn(own.url), ...conn(own.altUrl)],
+        }],
+        sockets: counter.url,
+      })
+      expect(result.sessions.pooled!.error).toBeUndefined()
+      // Kept alive until close(): at least one connection each for the session and its mount.
+      expect(result.socketsBeforeClose).toBeGreaterThanOrEqual(2)
+      expect(result.socketsAfterClose!.at(-1)).toBe(0)
+      expect(result.socketsAfterClose!.length).toBeLessThanOrEqual(10)
+      expect(result.exitDelay).toBeLessThan(2000)
+    }
+    finally {
+      await Promise.all([counter.close(), own.close()])
+    }
+  })
+})

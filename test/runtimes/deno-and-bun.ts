@@ -1,0 +1,91 @@
+/**
+ * Shared by the Deno and Bun runners: the binary check, the fixtures of their runtime-specific
+ * tests (an HTTP/2 server, a socket counter), and `probe()`, which runs
+ * `test/conformance/entries/probe.ts` in a process of its own (asynchronously: the test servers
+ * run in this process and must keep answering).
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import { createSecureServer } from 'node:http2'
+import type { Http2SecureServer } from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type { ProbePlan, ProbeResult } from '../conformance/entries/probe'
+import type { TestServer } from '../helpers/server'
+import { binary, bundle, isCI, root } from './common'
+
+const run = promisify(execFile)
+
+/** The npm-installed binary, or a skip (locally) / a failure (on CI) when it is missing. */
+export function requireBinary(name: 'deno' | 'bun', context: { skip: (note?: string) => never }): string {
+  const path = binary(name)
+  if (path) return path
+  const message = `the ${name} binary is missing (node_modules/.bin/${name}): run \`npm install\``
+  if (isCI) throw new Error(message)
+  return context.skip(`${message} to test ${name}`)
+}
+
+/** The environment of a child runtime: this one's, without its proxy settings, plus `extra`. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of Object.keys(env)) {
+    if (/^(?:https?|all|no)_proxy$/i.test(name)) delete env[name]
+  }
+  return { ...env, ...extra }
+}
+
+/** The probe bundled once per runtime (tests may probe in parallel). */
+const bundles: Partial<Record<'deno' | 'bun', Promise<string>>> = {}
+
+/** Runs the probe entry in `runtime`; `exitDelay` is how long the process took to end after its script did. */
+export async function probe(runtime: 'deno' | 'bun', command: string[], plan: ProbePlan, env: Record<string, string> = {}): Promise<ProbeResult & { exitDelay: number }> {
+  const file = await (bundles[runtime] ??= bundle(runtime, 'probe', { conditions: [runtime] }))
+  const [bin, ...flags] = command
+  const { stdout } = await run(bin!, [...flags, file, JSON.stringify(plan)], { cwd: root, encoding: 'utf8', timeout: 20_000, env: childEnv(env) })
+  const exitedAt = Date.now()
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as ProbeResult
+  return { ...result, exitDelay: exitedAt - result.endedAt }
+}
+
+/** A server answering with `server.openSockets()` (and closing each of its own connections). */
+export async function startSocketCounter(server: TestServer): Promise<{ url: string, close: () => Promise<void> }> {
+  const counter: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'connection': 'close' })
+    res.end(String(server.openSockets()))
+  })
+  await new Promise<void>(resolve => counter.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(counter.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>(resolve => counter.close(() => resolve())),
+  }
+}
+
+/** An https server that speaks HTTP/2 and HTTP/1.1 (ALPN) and answers `{ httpVersion }`. */
+export async function startHttp2Server(tls: { cert: string, key: string }): Promise<{ url: string, close: () => Promise<void> }> {
+  const server: Http2SecureServer = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, (req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ httpVersion: req.httpVersion }))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    // Its clients are child processes that have exited, so no HTTP/2 session holds it open.
+    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+  }
+}
+
+/**
+ * A folder with `trusted.pem` (`pem`, for the runtime's extra-CA variable: NODE_EXTRA_CA_CERTS,
+ * DENO_CERT) and `other`: the PEM of another, unrelated CA made with openssl.
+ */
+export function caFiles(pem: string): { trusted: string, other: string, remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'fetch-session-ca-'))
+  const trusted = join(dir, 'trusted.pem')
+  writeFileSync(trusted, pem)
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=fetch-session other CA'], { cwd: dir, stdio: 'pipe' })
+  return { trusted, other: readFileSync(join(dir, 'other.pem'), 'utf8'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
