@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup'
 
-/** One entry per runtime adapter, plus the generic one; shared code lands in common chunks. */
+/** One entry per runtime adapter, plus the generic one and the cookie stores; shared code lands in common chunks. */
 export default defineConfig({
   entry: {
     'index': 'src/index.ts',
@@ -9,9 +9,16 @@ export default defineConfig({
     'adapters/bun': 'src/adapters/bun.ts',
     'adapters/workerd': 'src/adapters/workerd.ts',
     'adapters/browser': 'src/adapters/browser.ts',
+    // Cookie stores, each on its own subpath (fetch-session/stores/*); the browser condition of
+    // stores/file resolves to file-browser, which has no file system code.
+    'cookies/stores/file': 'src/cookies/stores/file.ts',
+    'cookies/stores/file-browser': 'src/cookies/stores/file-browser.ts',
+    'cookies/stores/web-storage': 'src/cookies/stores/web-storage.ts',
+    'cookies/stores/unstorage': 'src/cookies/stores/unstorage.ts',
   },
   format: ['esm'],
-  dts: true,
+  // The file store imports node:fs & co. (Node, Deno and Bun all have them); its declarations need Node's types.
+  dts: { compilerOptions: { types: ['node'] } },
   clean: true,
   target: 'es2022',
   platform: 'neutral',
@@ -19,4 +26,6 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   external: ['ofetch', 'tough-cookie', 'undici', /^node:/],
+  // Keep `node:fs/promises` & co. as written: Deno resolves built-ins only with the prefix.
+  removeNodeProtocol: false,
 })

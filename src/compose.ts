@@ -1,4 +1,5 @@
-import type { Fetch, RedirectContext, RedirectHop, RedirectMode } from './types'
+import type { CallAuth } from './auth'
+import type { DownloadProgress, Fetch, RedirectContext, RedirectHop, RedirectMode } from './types'
 
 /**
  * A layer of the session: takes the fetch below it and returns a fetch that adds one concern
@@ -34,6 +35,12 @@ export interface CallState {
   history: RedirectHop[]
   /** The method the caller asked for, used in error messages. */
   method: string
+  /** Credentials for the auth layer, and the origin they belong to. */
+  auth: CallAuth | undefined
+  /** Called as the final response's body arrives. */
+  onDownloadProgress: ((progress: DownloadProgress) => void) | undefined
+  /** The largest decoded body accepted, in bytes. */
+  maxBodySize: number | undefined
 }
 
 /** `init[kCall]`, typed. */

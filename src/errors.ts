@@ -52,15 +52,33 @@ export function describeRequest(method: string | undefined, url: string | undefi
   return `[${(method ?? 'GET').toUpperCase()}] ${JSON.stringify(redactURL(url ?? '/'))}`
 }
 
-/** Removes userinfo (`user:pass@`) from a URL string, leaving anything unparseable untouched. */
+/**
+ * Query parameters whose values are secrets (tokens, keys, signatures, passwords): printed as
+ * `REDACTED` in messages, so an error logged as is leaks nothing (catalogue #90).
+ */
+const SECRET_PARAMS = /^(?:access_token|refresh_token|id_token|token|api[_-]?key|key|password|passwd|pwd|secret|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|auth|authorization|session|session_?id|sid|code)$/i
+
+/**
+ * The URL as printed in messages: no `user:password@`, and secret-looking query values replaced by
+ * `REDACTED`. Anything unparseable is returned untouched.
+ */
 export function redactURL(url: string): string {
-  if (!url.includes('@')) return url
+  if (!url.includes('@') && !url.includes('?')) return url
   try {
     const parsed = new URL(url)
-    if (!parsed.username && !parsed.password) return url
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.href
+    let changed = false
+    if (parsed.username || parsed.password) {
+      parsed.username = ''
+      parsed.password = ''
+      changed = true
+    }
+    for (const name of new Set(parsed.searchParams.keys())) {
+      if (SECRET_PARAMS.test(name)) {
+        parsed.searchParams.set(name, 'REDACTED')
+        changed = true
+      }
+    }
+    return changed ? parsed.href : url
   }
   catch {
     return url
@@ -203,6 +221,33 @@ export class InvalidRequestError extends FetchError {
   }
 
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('InvalidRequestError')
+}
+
+/**
+ * Authentication could not be done: the bearer token provider or the refresh after a 401 failed
+ * (`cause` is why), or the server asked for a Digest algorithm that is not supported.
+ */
+export class AuthError extends FetchError {
+  constructor(reason: string, details: ErrorDetails) {
+    super(`${describeRequest(details.method, details.request)}: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'AuthError', details)
+  }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('AuthError')
+}
+
+/** The response body passed `maxBodySize` (counted after decompression). */
+export class BodyTooLargeError extends FetchError {
+  /** The limit that was passed, in bytes. */
+  readonly limit: number
+
+  constructor(limit: number, details: ErrorDetails) {
+    super(`${describeRequest(details.method, details.request)}: the response body is larger than ${limit} bytes (maxBodySize)`)
+    init(this, 'BodyTooLargeError', details)
+    this.limit = limit
+  }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('BodyTooLargeError')
 }
 
 /** True for errors created by this package (any copy of it). */

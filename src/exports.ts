@@ -1,6 +1,8 @@
 /** What every entry point exports besides `createSession` and `$fetch`. */
 export {
   AbortError,
+  AuthError,
+  BodyTooLargeError,
   FetchError,
   HTTPError,
   InvalidRequestError,
@@ -14,3 +16,5 @@ export type { ErrorDetails, RedirectErrorCode, TimeoutPhase } from './errors'
 export { UnsupportedOptionError } from './adapters/fetch'
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUS_CODES, RETRY_DEFAULTS, parseRetryAfter } from './retry'
 export type * from './types'
+export { fromNetscape, toNetscape } from './cookies/netscape'
+export type { FromNetscapeOptions, SerializableCookieJar, ToNetscapeOptions } from './cookies/netscape'

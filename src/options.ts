@@ -13,8 +13,9 @@
  * - everything else: the later layer wins.
  * Only own properties are read, so a polluted `Object.prototype` is never taken for an option.
  */
-import type { RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
+import { checkAuth } from './auth'
 import { checkTimeout } from './retry'
+import type { AuthOptions, RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
 
 /** Names of the hook options, in the order they are listed in the docs. */
 export const HOOK_NAMES = Object.freeze(['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] as const)
@@ -47,6 +48,10 @@ const OWN_KEYS: ReadonlySet<string> = new Set<string>([
   // ofetch's own retry and timeout options are replaced by ours; never forward them.
   'retryDelay',
   'retryStatusCodes',
+  'auth',
+  'limit',
+  'onDownloadProgress',
+  'maxBodySize',
 ])
 
 /** Keys that must never be copied from caller objects. */
@@ -65,6 +70,12 @@ export interface OptionLayer {
   sensitiveHeaders: string[] | undefined
   /** The signals of this layer (any of them aborts the call). */
   signals: AbortSignal[]
+  /** `auth`; `false` turns off the auth of earlier layers. */
+  auth: AuthOptions | false | undefined
+  /** `onDownloadProgress` (the later layer wins). */
+  onDownloadProgress: RequestOptions['onDownloadProgress']
+  /** `maxBodySize` (the later layer wins). */
+  maxBodySize: number | undefined
   /** Every other option, own keys only. */
   rest: Record<string, unknown>
 }
@@ -121,8 +132,22 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
     maxRedirects,
     sensitiveHeaders: sensitive ? sensitive.map(name => String(name).toLowerCase()) : undefined,
     signals: signal ? [signal] : [],
+    auth: checkAuth(own(source, 'auth')),
+    onDownloadProgress: checkFunction('onDownloadProgress', own(source, 'onDownloadProgress')),
+    maxBodySize: checkSize(own(source, 'maxBodySize')),
     rest,
   }
+}
+
+function checkSize(value: unknown): number | undefined {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new RangeError(`fetch-session: \`maxBodySize\` must be a whole number of bytes >= 0, got ${String(value)}`)
+  return value
+}
+
+function checkFunction<T>(name: string, value: T): T {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`fetch-session: \`${name}\` must be a function`)
+  return value
 }
 
 function checkRetry(retry: RequestOptions['retry']): RequestOptions['retry'] {
@@ -201,6 +226,9 @@ export function mergeLayers(base: OptionLayer, over: OptionLayer, headers: Heade
     maxRedirects: over.maxRedirects ?? base.maxRedirects,
     sensitiveHeaders: base.sensitiveHeaders || over.sensitiveHeaders ? [...(base.sensitiveHeaders ?? []), ...(over.sensitiveHeaders ?? [])] : undefined,
     signals: [...base.signals, ...over.signals],
+    auth: over.auth ?? base.auth,
+    onDownloadProgress: over.onDownloadProgress ?? base.onDownloadProgress,
+    maxBodySize: over.maxBodySize ?? base.maxBodySize,
     rest: Object.assign(Object.create(null), base.rest, over.rest),
   }
 }

@@ -9,7 +9,7 @@ import type { RedirectHop } from './types'
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 /** Used by `session.native()` and anything else that calls the layers without a call state. */
-const DEFAULT_STATE: Omit<CallState, 'transport' | 'history' | 'method'> = Object.freeze({
+const DEFAULT_STATE: Pick<CallState, 'redirect' | 'maxRedirects' | 'onRedirect' | 'sensitiveHeaders'> = Object.freeze({
   redirect: 'follow',
   maxRedirects: 20,
   onRedirect: [],

@@ -21,6 +21,10 @@ import { assignHeaders, isOneShotBody } from './headers'
 import { isNetworkError } from './network-errors'
 import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, toLayer } from './options'
 import type { HookLists, HookName, OptionLayer } from './options'
+import { authStateOf, withAuth } from './auth'
+import type { CallAuth } from './auth'
+import { Limiter } from './limit'
+import { withBodyWatch } from './progress'
 import { withRedirects } from './redirect'
 import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry } from './retry'
 import type { RetryPolicy } from './retry'
@@ -94,6 +98,8 @@ interface Client {
   policy: RetryPolicy | undefined
   /** A session (true) or a stateless `$fetch` (false). */
   stateful: boolean
+  /** The session's concurrency and rate limits (shared with `extend()` children). */
+  limiter: Limiter | undefined
 }
 
 const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
@@ -115,7 +121,9 @@ export function createSessionFactory(adapter: Adapter): SessionFactory {
     const cookiesOption = own<SessionOptions['cookies']>(options, 'cookies')
     const jar = adapter.browser || !adapter.createCookieJar ? undefined : adapter.createCookieJar(cookiesOption)
     const transport = adapter.createTransport(pickTransportOptions(options), own<Fetch>(options, 'fetch'))
-    const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false })
+    const limitOption = own<SessionOptions['limit']>(options, 'limit')
+    const limiter = limitOption === undefined ? undefined : new Limiter(limitOption)
+    const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false }, limiter)
     // Validate the retry policy now: a bad one is a programming error, better seen at creation.
     client.policy = resolveRetry([layer.retry])
     return createSessionObject(client)
@@ -135,12 +143,12 @@ function pickTransportOptions(options: object): TransportOptions {
   return picked
 }
 
-function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: { closed: boolean }): Client {
-  const layers: Middleware[] = []
-  if (!adapter.browser) {
-    layers.push(withRedirects())
-    if (jar) layers.push(withCookies(jar))
-  }
+function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: { closed: boolean }, limiter?: Limiter): Client {
+  // Outermost first: the body watch sees the final response; redirects see every hop; auth and cookies act per hop.
+  const layers: Middleware[] = [withBodyWatch()]
+  if (!adapter.browser) layers.push(withRedirects())
+  layers.push(withAuth())
+  if (jar && !adapter.browser) layers.push(withCookies(jar))
   const bottom: Fetch = (input, init) => (callStateOf(init)?.transport ?? transport.fetch)(input, toRequestInit(init))
   const native = compose(layers, bottom)
   const client: Client = {
@@ -156,6 +164,7 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     request: createFetch({ fetch: native as typeof globalThis.fetch }),
     policy: undefined,
     stateful: false,
+    limiter,
   }
   return client
 }
@@ -226,12 +235,12 @@ function createSessionObject(client: Client): Session {
   }
   ;(session as unknown as Record<symbol, unknown>)[asyncDispose] = () => session.close()
   session.extend = (options = {}) => {
-    for (const key of [...TRANSPORT_KEYS, 'cookies', 'fetch']) {
+    for (const key of [...TRANSPORT_KEYS, 'cookies', 'fetch', 'limit']) {
       if (own(options, key) !== undefined) throw new TypeError(`fetch-session: extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
     }
     const over = toLayer(options)
     const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(options, 'headers'))
-    const child = createClient(client.adapter, mergeLayers(client.layer, over, headers), client.jar, client.transport, [], [...client.mounts], client.root)
+    const child = createClient(client.adapter, mergeLayers(client.layer, over, headers), client.jar, client.transport, [], [...client.mounts], client.root, client.limiter)
     child.policy = resolveRetry([child.layer.retry])
     child.native = client.native
     child.request = client.request
@@ -335,6 +344,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     // A Request's body is a one-shot stream; read it once so retries and 307/308 can resend it.
     body = await requestInput.arrayBuffer()
   }
+  body = encodeFormBody(body, headers)
 
   const layers = mount ? [client.layer, mount.layer, layer] : [client.layer, layer]
   let policy: RetryPolicy
@@ -376,6 +386,9 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     transport: (mount?.transport ?? client.transport).fetch,
     history: [],
     method,
+    auth: callAuth(client, layers, url),
+    onDownloadProgress: layer.onDownloadProgress ?? mount?.layer.onDownloadProgress ?? client.layer.onDownloadProgress,
+    maxBodySize: layer.maxBodySize ?? mount?.layer.maxBodySize ?? client.layer.maxBodySize,
   }
   // A browser session keeps its cookies in the browser's jar: send and accept them cross-origin too.
   if (client.adapter.browser && client.stateful && rest.credentials === undefined) rest.credentials = 'include'
@@ -450,14 +463,19 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       const scope = deadline.attempt(timeouts.attempt)
       current = scope
       let error: unknown
+      let release: (() => void) | undefined
       try {
+        if (client.limiter) release = await client.limiter.acquire(url.host, scope.signal)
         const response = await raceSignal(client.request.raw(url.href, { ...fetchOptions, signal: scope.signal } as never), scope.signal) as FetchResponse<any>
         withHistory(response, callState)
         const data = response._data as ReadableStream<Uint8Array> | undefined
         if (data && typeof (data as ReadableStream).getReader === 'function' && (timeouts.total !== undefined || timeouts.attempt !== undefined || signals.length > 0)) {
           // The deadline covers reading the body, so keep it until the caller has read the stream.
           streaming = true
+          const slot = release
+          release = undefined
           response._data = releaseWhenDone(data, () => {
+            slot?.()
             scope.dispose()
             deadline.dispose()
           })
@@ -468,6 +486,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
         error = toError(caught, scope)
       }
       finally {
+        release?.()
         if (!streaming) scope.dispose()
       }
 
@@ -561,6 +580,57 @@ function recordFailure(failure: HookFailure, error: unknown): never {
   failure.failed = true
   failure.error = error
   throw error
+}
+
+/**
+ * The `auth` of this call (the request's, else the mount's, else the session's; `false` turns it
+ * off) and the origin it belongs to: the session's `baseURL` origin for session-wide credentials
+ * when there is a base, otherwise the request's own origin.
+ */
+function callAuth(client: Client, layers: OptionLayer[], url: URL): CallAuth | undefined {
+  for (let index = layers.length - 1; index >= 0; index--) {
+    const auth = layers[index]!.auth
+    if (auth === undefined) continue
+    if (auth === false) return undefined
+    const fromSession = index === 0 && layers[0] === client.layer
+    const origin = fromSession && client.layer.baseURL ? new URL(client.layer.baseURL).origin : url.origin
+    return { options: auth, origin, state: authStateOf(auth) }
+  }
+  return undefined
+}
+
+/**
+ * A plain object sent with a form content type becomes that form: `URLSearchParams` for
+ * `application/x-www-form-urlencoded`, `FormData` for `multipart/form-data` (whose header is then
+ * dropped, so the runtime writes it with the boundary). Arrays repeat the field.
+ */
+function encodeFormBody(body: unknown, headers: Headers): unknown {
+  if (!isPlainObject(body)) return body
+  const type = headers.get('content-type')?.toLowerCase() ?? ''
+  const entries = Object.keys(body).flatMap((key) => {
+    const value = body[key]
+    if (value === undefined) return []
+    return (Array.isArray(value) ? value : [value]).map(item => [key, item] as const)
+  })
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    return new URLSearchParams(entries.map(([key, value]) => [key, value === null ? '' : String(value)]))
+  }
+  if (type.startsWith('multipart/form-data')) {
+    const form = new FormData()
+    for (const [key, value] of entries) {
+      if (value instanceof Blob) form.append(key, value, (value as File).name ?? 'blob')
+      else form.append(key, value === null ? '' : String(value))
+    }
+    headers.delete('content-type')
+    return form
+  }
+  return body
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
 }
 
 function withHistory<T extends Response>(response: T, state: CallState): T {

@@ -247,6 +247,62 @@ export interface TransportOptions {
   http2?: boolean
 }
 
+/**
+ * HTTP authentication. Credentials go only to the origin they were given for: the request's
+ * origin, or for a session with `baseURL`, the base's origin. A redirect to another origin never
+ * carries them (a redirect back does). An `Authorization` header set by hand wins over `auth`.
+ *
+ * @example
+ * ```ts
+ * createSession({ baseURL, auth: { username: 'alice', password: 's3cret' } })            // Basic
+ * createSession({ baseURL, auth: { username: 'alice', password: 's3cret', type: 'digest' } })
+ * createSession({ baseURL, auth: { bearer: () => store.token, refresh: () => login() } }) // refresh on 401
+ * ```
+ */
+export type AuthOptions = BasicAuthOptions | BearerAuthOptions
+
+/** HTTP Basic (default) or Digest (RFC 7616: MD5, SHA-256 and their -sess forms, qop=auth). */
+export interface BasicAuthOptions {
+  username: string
+  password: string
+  /** `'digest'` answers the server's Digest challenge, like requests' `HTTPDigestAuth`. @default 'basic' */
+  type?: 'basic' | 'digest'
+}
+
+/** A bearer token, static or from a provider, refreshed when the server answers 401. */
+export interface BearerAuthOptions {
+  /** The token, or a function that returns it (called for each request until a refresh replaced it). */
+  bearer: string | (() => MaybePromise<string>)
+  /**
+   * Called when a request gets 401: returns the new token, which then replaces `bearer`; the
+   * request is sent again once. Concurrent 401s share one refresh. A refresh that fails rejects
+   * those requests with `AuthError` (no loop); a second 401 is returned as `HTTPError`.
+   */
+  refresh?: () => MaybePromise<string>
+}
+
+/** Limits for polite clients; requests over a limit wait their turn, in order. */
+export interface LimitOptions {
+  /** Most requests in flight at once. */
+  concurrency?: number
+  /** Most requests in flight to one host (`host:port`). */
+  perHost?: number
+  /** Most requests started per second (evenly spaced). */
+  rps?: number
+}
+
+/** What `onDownloadProgress` receives. */
+export interface DownloadProgress {
+  /** Bytes of the body received so far (decoded). */
+  loaded: number
+  /** `Content-Length`, when the server sent one for an unencoded body; otherwise `undefined`. */
+  total: number | undefined
+  /** `loaded / total` between 0 and 1, when `total` is known. */
+  ratio: number | undefined
+  /** True for the last call, once the body is complete. */
+  done: boolean
+}
+
 /** Options of one request, also usable as session-wide defaults. */
 export interface RequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestInit, 'body' | 'headers' | 'redirect' | 'signal'>, SessionHooks<T, R> {
   /** Joined in front of relative request URLs. */
@@ -279,6 +335,15 @@ export interface RequestOptions<R extends ResponseType = ResponseType, T = any> 
   signal?: AbortSignal | null
   /** Set to `'half'` to stream a request body (set automatically for streams). */
   duplex?: 'half'
+  /** HTTP authentication (Basic, Digest, Bearer with refresh); `false` turns the session's off for this request. */
+  auth?: AuthOptions | false
+  /** Called as the response body arrives, and once more when it is complete. */
+  onDownloadProgress?: (progress: DownloadProgress) => void
+  /**
+   * The largest response body accepted, in bytes, counted after decompression (so a gzip bomb
+   * stops there). Past it the call rejects with `BodyTooLargeError`. Off by default.
+   */
+  maxBodySize?: number
 }
 
 /** The options of a request after merging, as hooks see them. */
@@ -312,6 +377,8 @@ export interface SessionOptions extends RequestOptions, TransportOptions {
   cookies?: boolean | CookieJarLike | CookieStoreLike
   /** The fetch to send requests with, instead of the platform's (the session's pool is then yours to manage). */
   fetch?: Fetch
+  /** Concurrency and rate limits, shared by the session and its `extend()` children. */
+  limit?: LimitOptions
 }
 
 /** Per-prefix defaults given to `session.mount()`. */
@@ -357,7 +424,7 @@ export interface Session extends $Fetch, AsyncDisposable {
   /** Flushes the cookie store, releases pooled connections; later requests reject with `SessionClosedError`. */
   close: () => Promise<void>
   /** A child session with merged defaults that shares this session's jar and pool. */
-  extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | keyof TransportOptions>) => Session
+  extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | 'limit' | keyof TransportOptions>) => Session
   /**
    * Defaults for URLs that start with `prefix` (longest prefix wins), like requests' `session.mount()`.
    * Returns the session for chaining.

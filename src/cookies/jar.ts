@@ -1,15 +1,21 @@
 import { CookieJar } from 'tough-cookie'
 import type { Store } from 'tough-cookie'
 import type { CookieJarLike, CookieStoreLike, SessionOptions } from '../types'
+import { registerCookieJar } from './netscape'
+import { createMemoryStore } from './stores/memory'
+
+// `fromNetscape()` builds its jars with this class. Every entry point that keeps a jar (all but the
+// browser's) loads this module, so it is registered there and the browser build never sees tough-cookie.
+registerCookieJar(CookieJar)
 
 /**
- * Turns the `cookies` option into a jar: `true` (default) a new in-memory jar, a `CookieJar` as
- * is, a `Store` wrapped in a new jar, `false` none. Checks are structural, so a jar or store from
- * another copy of tough-cookie works.
+ * Turns the `cookies` option into a jar: `true` (default) a new jar over an in-memory store, a
+ * `CookieJar` as is, a `Store` (e.g. `createFileStore()`) wrapped in a new jar, `false` none.
+ * Checks are structural, so a jar or store from another copy of tough-cookie works.
  */
 export function createCookieJar(option: SessionOptions['cookies']): CookieJar | undefined {
   if (option === false) return undefined
-  if (option === undefined || option === true) return new CookieJar()
+  if (option === undefined || option === true) return new CookieJar(createMemoryStore())
   if (isCookieJar(option)) return option as unknown as CookieJar
   if (isCookieStore(option)) return new CookieJar(option as unknown as Store)
   throw new TypeError('fetch-session: `cookies` must be true, false, a tough-cookie CookieJar or a tough-cookie Store')

@@ -19,16 +19,95 @@ export function withCookies(jar: CookieJarLike): Middleware {
 
     const response = await next(url, { ...init, headers })
     const setCookies = getSetCookies(response.headers)
-    for (const setCookie of setCookies) {
+    const stored: StoredCookie[] = []
+    for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
+      if (tooLarge(setCookie)) continue
       try {
-        await jar.setCookie(setCookie, url, { ignoreError: true })
+        const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
+        if (cookie?.domain) stored.push(cookie)
       }
       catch {
         // A store that throws (or a jar without ignoreError support) must not break the response.
       }
     }
+    if (stored.length > 0) await enforceJarLimits(jar, stored)
     return response
   }
+}
+
+/**
+ * Limits a hostile server cannot push the jar past (tough-cookie enforces none): RFC 6265bis
+ * §5.6 ignores a cookie whose name and value exceed 4096 bytes; like Chrome, at most 180 cookies
+ * per domain and 3000 in all, the least recently used going first. Catalogue #42.
+ */
+export const COOKIE_LIMITS = Object.freeze({
+  nameValueBytes: 4096,
+  perResponse: 180,
+  perDomain: 180,
+  total: 3000,
+})
+
+interface StoredCookie {
+  key: string
+  domain: string | null
+  path: string | null
+  lastAccessed?: Date | 'Infinity' | null
+  creation?: Date | 'Infinity' | null
+}
+
+interface StoreLike {
+  findCookies: (domain: string, path: string | null, allowSpecialUseDomain?: boolean) => Promise<StoredCookie[]>
+  getAllCookies?: () => Promise<StoredCookie[]>
+  removeCookie: (domain: string, path: string, key: string) => Promise<void>
+}
+
+function tooLarge(setCookie: string): boolean {
+  if (setCookie.length <= COOKIE_LIMITS.nameValueBytes / 4) return false
+  const end = setCookie.indexOf(';')
+  const pair = end === -1 ? setCookie : setCookie.slice(0, end)
+  return new TextEncoder().encode(pair).length > COOKIE_LIMITS.nameValueBytes
+}
+
+/** Cookies stored per domain, and in all, since the last exact count (an upper bound: overwrites count too). */
+const pending = new WeakMap<object, { total: number, byDomain: Map<string, number> }>()
+
+async function enforceJarLimits(jar: CookieJarLike, stored: StoredCookie[]): Promise<void> {
+  const store = (jar as { store?: StoreLike }).store
+  if (!store || typeof store.findCookies !== 'function' || typeof store.removeCookie !== 'function') return
+  let counts = pending.get(jar)
+  if (!counts) {
+    counts = { total: 0, byDomain: new Map() }
+    pending.set(jar, counts)
+  }
+  try {
+    for (const cookie of stored) {
+      const domain = cookie.domain!
+      const count = (counts.byDomain.get(domain) ?? 0) + 1
+      counts.byDomain.set(domain, count)
+      // Only count for real once the upper bound says the limit may have been passed.
+      if (count > COOKIE_LIMITS.perDomain) {
+        const all = (await store.findCookies(domain, null, true)).filter(item => item.domain === domain)
+        await evict(store, all, all.length - COOKIE_LIMITS.perDomain)
+        counts.byDomain.set(domain, Math.min(all.length, COOKIE_LIMITS.perDomain))
+      }
+    }
+    counts.total += stored.length
+    if (counts.total > COOKIE_LIMITS.total / 10 && typeof store.getAllCookies === 'function') {
+      const all = await store.getAllCookies()
+      await evict(store, all, all.length - COOKIE_LIMITS.total)
+      counts.total = 0
+    }
+  }
+  catch {
+    // A store that cannot count or remove keeps its cookies; the response is not affected.
+  }
+}
+
+async function evict(store: StoreLike, cookies: StoredCookie[], excess: number): Promise<void> {
+  if (excess <= 0) return
+  const time = (value: StoredCookie['lastAccessed']): number => value instanceof Date ? value.getTime() : 0
+  const oldest = [...cookies].sort((a, b) => time(a.lastAccessed ?? a.creation) - time(b.lastAccessed ?? b.creation)).slice(0, excess)
+  for (const cookie of oldest) await store.removeCookie(cookie.domain!, cookie.path ?? '/', cookie.key)
 }
 
 async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: string, cookieString: () => string }>> {

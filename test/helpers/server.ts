@@ -23,22 +23,29 @@
  *   /dashboard              200 HTML when logged in, else 302 /login
  *   /api/login (POST)       JSON { username, password } → { token }
  *   /api/users/:id          needs `Authorization: Bearer <token>` → { id, name }
+ *   /api/expire (POST)      invalidates every token issued so far
+ *   /basic-auth/:user/:pass 200 { authenticated, user } with those Basic credentials, else 401
+ *   /digest-auth/:qop/:user/:pass/:algorithm   RFC 7616 Digest (qop auth; MD5, SHA-256), like httpbin
+ *   ?key=…                  on any endpoint: counted, with arrival times and the highest concurrency (keyStats)
  *   /flaky/:key?fail=n&status=503&retry_after=…   fails n times per key, then 200 { attempts }
  *   /hang                   never answers
  *   /trickle?chunks=n&interval=ms  sends a byte every interval
  *   /reset                  destroys the socket without answering; /reset-mid-body after some bytes
  *   /bytes/:n               n bytes of data
+ *   /download?size=&chunk=&interval=   a large body sent chunk by chunk (for progress bars)
+ *   /gzip-bomb?size=N       N zero bytes, gzip-encoded (a decompression bomb)
  *   /conn                   { connection: id of this socket, request: nth request on it }
  *   /__hits/:key            how many times /flaky/:key (or any key given as ?key=) was hit
  *   /__static/:file         a file of `staticDir` (when the server was started with one)
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -49,8 +56,12 @@ export interface SeenRequest {
   /** Raw header pairs, to see duplicates and exact names. */
   rawHeaders: string[]
   body: string
+  /** The body as bytes (binary-safe, for multipart). */
+  bytes: Buffer
   connection: number
   host: string
+  /** When it arrived (ms since the epoch). */
+  at: number
 }
 
 /** A running test server. */
@@ -70,15 +81,30 @@ export interface TestServer {
   totalSockets: () => number
   /** Hits per key (flaky endpoints, `?key=` on any endpoint). */
   hits: (key: string) => number
+  /** Concurrency and arrival times of the requests that carried `?key=`. */
+  keyStats: (key: string) => KeyStats
+  /** Invalidates every bearer token issued so far (they now get 401). */
+  expireTokens: () => void
   /** Forget the request log and hit counters. */
   reset: () => void
   close: () => Promise<void>
   server: Server
 }
 
+/** What the server saw of the requests carrying one `?key=`. */
+export interface KeyStats {
+  inFlight: number
+  /** The highest number of those requests in flight at once. */
+  max: number
+  /** Arrival times, ms since the epoch, in order. */
+  arrivals: number[]
+}
+
 interface State {
   requests: SeenRequest[]
   hits: Map<string, number>
+  concurrency: Map<string, KeyStats>
+  digestNonces: Set<string>
   sessions: Map<string, string>
   tokens: Set<string>
   csrf: Map<string, string>
@@ -96,7 +122,7 @@ export interface ServerOptions {
 
 /** Starts the server on a free port, dual-stack. */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const state: State = { requests: [], hits: new Map(), sessions: new Map(), tokens: new Set(), csrf: new Map() }
+  const state: State = { requests: [], hits: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map() }
   const sockets = new Set<Socket>()
   let socketCount = 0
   const socketIds = new WeakMap<Socket, { id: number, requests: number }>()
@@ -107,7 +133,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     req.on('end', () => {
       const info = socketIds.get(req.socket)!
       info.requests++
-      const body = Buffer.concat(chunks).toString('utf8')
+      const bytes = Buffer.concat(chunks)
+      const body = bytes.toString('utf8')
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`)
       const seen: SeenRequest = {
         method: req.method ?? 'GET',
@@ -116,12 +143,22 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
         headers: { ...req.headers },
         rawHeaders: req.rawHeaders,
         body,
+        bytes,
         connection: info.id,
         host: req.headers.host ?? '',
+        at: Date.now(),
       }
       state.requests.push(seen)
       const key = url.searchParams.get('key')
-      if (key) state.hits.set(key, (state.hits.get(key) ?? 0) + 1)
+      if (key) {
+        state.hits.set(key, (state.hits.get(key) ?? 0) + 1)
+        const stats = state.concurrency.get(key) ?? { inFlight: 0, max: 0, arrivals: [] }
+        state.concurrency.set(key, stats)
+        stats.inFlight++
+        stats.max = Math.max(stats.max, stats.inFlight)
+        stats.arrivals.push(seen.at)
+        res.on('close', () => stats.inFlight--)
+      }
       try {
         if (options.staticDir && url.pathname.startsWith('/__static/')) serveStatic(options.staticDir, url.pathname.slice('/__static/'.length), res)
         else route(state, req, res, url, seen, info)
@@ -152,9 +189,12 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     openSockets: () => sockets.size,
     totalSockets: () => socketCount,
     hits: key => state.hits.get(key) ?? 0,
+    keyStats: key => state.concurrency.get(key) ?? { inFlight: 0, max: 0, arrivals: [] },
+    expireTokens: () => state.tokens.clear(),
     reset() {
       state.requests.length = 0
       state.hits.clear()
+      state.concurrency.clear()
     },
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy()
@@ -187,6 +227,48 @@ function send(res: ServerResponse, status: number, data: unknown, headers: Recor
 function redirect(res: ServerResponse, location: string, status = 302, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(status, { location, 'content-type': 'text/plain', 'content-length': '9', ...headers })
   res.end('redirect\n')
+}
+
+const gzipCache = new Map<number, Buffer>()
+function gzipped(size: number): Buffer {
+  let body = gzipCache.get(size)
+  if (!body) {
+    body = gzipSync(Buffer.alloc(size), { level: 9 })
+    gzipCache.set(size, body)
+  }
+  return body
+}
+
+function hash(algorithm: string, text: string): string {
+  return createHash(algorithm.toUpperCase().startsWith('SHA-256') ? 'sha256' : 'md5').update(text).digest('hex')
+}
+
+function parseDigest(header: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const match of header.replace(/^Digest\s+/i, '').matchAll(/([a-z0-9-]+)=(?:"([^"]*)"|([^\s,]+))/gi)) {
+    fields[match[1]!.toLowerCase()] = match[2] ?? match[3] ?? ''
+  }
+  return fields
+}
+
+/** RFC 7616 Digest, checked for real: the client must compute the response from the password. */
+function digestAuth(state: State, req: IncomingMessage, res: ServerResponse, parts: string[]): void {
+  const [, qop = 'auth', user = 'user', password = 'pass', algorithm = 'MD5'] = parts
+  const realm = 'fetch-session@test'
+  const challenge = (): void => {
+    const nonce = randomUUID().replace(/-/g, '')
+    state.digestNonces.add(nonce)
+    send(res, 401, { authenticated: false }, { 'www-authenticate': `Digest realm="${realm}", qop="${qop}", nonce="${nonce}", opaque="${randomUUID()}", algorithm=${algorithm}` })
+  }
+  const header = req.headers.authorization ?? ''
+  if (!/^Digest /i.test(header)) return challenge()
+  const fields = parseDigest(header)
+  if (!fields.nonce || !state.digestNonces.has(fields.nonce) || fields.username !== user || fields.realm !== realm || fields.uri !== req.url) return challenge()
+  const ha1 = hash(algorithm, `${user}:${realm}:${password}`)
+  const ha2 = hash(algorithm, `${req.method}:${fields.uri}`)
+  const expected = hash(algorithm, `${ha1}:${fields.nonce}:${fields.nc}:${fields.cnonce}:${fields.qop}:${ha2}`)
+  if (fields.response !== expected || fields.qop !== qop || (fields.algorithm ?? 'MD5').toUpperCase() !== algorithm.toUpperCase()) return challenge()
+  send(res, 200, { authenticated: true, user })
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {
@@ -253,8 +335,28 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
     case 'post':
     case 'put':
     case 'patch':
-    case 'delete':
-      return send(res, 200, echo(req, url, seen, info))
+    case 'delete': {
+      const data = echo(req, url, seen, info)
+      if (!(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) return send(res, 200, data)
+      // Multipart: parsed with the platform's own parser (undici's Response.formData()).
+      new Response(new Uint8Array(seen.bytes), { headers: { 'content-type': req.headers['content-type']! } }).formData().then(async (form) => {
+        const fields: Record<string, string> = {}
+        const files: Record<string, { filename: string, type: string, size: number, text: string }> = {}
+        for (const [name, value] of form) {
+          if (typeof value === 'string') fields[name] = value
+          else files[name] = { filename: value.name, type: value.type, size: value.size, text: await value.text() }
+        }
+        send(res, 200, { ...data, body: '(multipart)', form: fields, files })
+      }, error => send(res, 400, { error: String(error) }))
+      return
+    }
+    case 'basic-auth': {
+      const expected = `Basic ${Buffer.from(`${parts[1]}:${parts[2]}`).toString('base64')}`
+      if (req.headers.authorization !== expected) return send(res, 401, { authenticated: false }, { 'www-authenticate': 'Basic realm="Fake Realm"' })
+      return send(res, 200, { authenticated: true, user: parts[1] })
+    }
+    case 'digest-auth':
+      return digestAuth(state, req, res, parts)
     case 'headers':
       return send(res, 200, { headers: req.headers })
     case 'cookies': {
@@ -367,6 +469,10 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       return send(res, 200, { user, secret: 'the protected page' })
     }
     case 'api': {
+      if (parts[1] === 'expire' && req.method === 'POST') {
+        state.tokens.clear()
+        return send(res, 200, { expired: true })
+      }
       if (parts[1] === 'login' && req.method === 'POST') {
         let credentials: { username?: string, password?: string } = {}
         try {
@@ -433,6 +539,33 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' })
       res.write(Buffer.alloc(1000, 120), () => setTimeout(() => req.socket.destroy(), 20))
       return
+    case 'gzip-bomb': {
+      // N bytes of zeros, gzip-compressed (about a thousandth of that on the wire).
+      const size = Number(url.searchParams.get('size') ?? 100 * 1024 * 1024)
+      const body = gzipped(size)
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': String(body.length) })
+      res.end(body)
+      return
+    }
+    case 'download': {
+      // A large body sent in chunks with a pause between them, for progress bars.
+      const size = Number(url.searchParams.get('size') ?? 1_048_576)
+      const chunk = Number(url.searchParams.get('chunk') ?? 65_536)
+      const interval = Number(url.searchParams.get('interval') ?? 10)
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) })
+      let sent = 0
+      const timer = setInterval(() => {
+        const length = Math.min(chunk, size - sent)
+        res.write(Buffer.alloc(length, 120))
+        sent += length
+        if (sent >= size) {
+          clearInterval(timer)
+          res.end()
+        }
+      }, interval)
+      res.on('close', () => clearInterval(timer))
+      return
+    }
     case 'bytes': {
       const n = Number(parts[1] ?? 1024)
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) })

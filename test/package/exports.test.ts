@@ -3,9 +3,12 @@
  * runtime, and the same public names from every entry (the snapshot fails when one is added or
  * lost by accident).
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '../..')
@@ -38,6 +41,82 @@ describe('exports', () => {
     expect(manifest.engines).toEqual({ node: '>=20.18.1' })
   })
 
+  it('has one subpath per cookie store; the file store\'s browser condition is a stub without file system code', () => {
+    expect(manifest.exports['./stores/file']).toEqual({
+      'types': './dist/cookies/stores/file.d.ts',
+      'browser': './dist/cookies/stores/file-browser.js',
+      'default': './dist/cookies/stores/file.js',
+    })
+    for (const store of ['web-storage', 'unstorage']) {
+      expect(manifest.exports[`./stores/${store}`]).toEqual({ types: `./dist/cookies/stores/${store}.d.ts`, default: `./dist/cookies/stores/${store}.js` })
+    }
+    // unstorage is an optional peer dependency, never a dependency.
+    expect(manifest.peerDependencies).toEqual({ unstorage: expect.any(String) })
+    expect(manifest.peerDependenciesMeta).toEqual({ unstorage: { optional: true } })
+    expect(Object.keys(manifest.dependencies)).not.toContain('unstorage')
+  })
+
+  it('each store subpath exports its store, and the browser stub the same names', async () => {
+    const names = async (file: string): Promise<string[]> => Object.keys(await import(join(root, 'dist/cookies/stores', file))).sort()
+    expect(await names('file.js')).toEqual(['CookieStoreError', 'FileCookieStore', 'createFileStore'])
+    expect(await names('file-browser.js')).toEqual(await names('file.js'))
+    expect(await names('web-storage.js')).toEqual(['CookieStoreError', 'WebStorageCookieStore', 'createWebStorageStore'])
+    expect(await names('unstorage.js')).toEqual(['CookieStoreError', 'UnstorageCookieStore', 'createUnstorageStore'])
+  })
+
+  it('bundlers resolve fetch-session/stores/file by condition: a browser bundle has no node: module, no tough-cookie, and says why', async () => {
+    // node_modules/fetch-session -> this package, so that esbuild resolves the subpath through its exports.
+    const modules = mkdtempSync(join(tmpdir(), 'fetch-session-modules-'))
+    try {
+      symlinkSync(root, join(modules, 'fetch-session'), 'dir')
+      const bundleFor = async (platform: 'browser' | 'node', conditions: string[]) => {
+        const result = await build({
+          stdin: { contents: 'export { createFileStore } from \'fetch-session/stores/file\'', resolveDir: modules, loader: 'js' },
+          bundle: true,
+          write: false,
+          metafile: true,
+          format: 'esm',
+          platform,
+          conditions,
+          nodePaths: [modules],
+          preserveSymlinks: false,
+          external: platform === 'node' ? ['tough-cookie'] : [],
+          logLevel: 'silent',
+        })
+        return { text: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) }
+      }
+      const browser = await bundleFor('browser', ['browser'])
+      expect(browser.inputs).toContain('dist/cookies/stores/file-browser.js')
+      expect(browser.inputs).not.toContain('dist/cookies/stores/file.js')
+      expect(browser.inputs.some(input => input.includes('node_modules/tough-cookie/') || input.includes('node_modules/tldts'))).toBe(false)
+      expect(browser.text).not.toMatch(/["']node:/)
+      const { createFileStore } = await import(`data:text/javascript;base64,${Buffer.from(browser.text).toString('base64')}`)
+      expect(() => createFileStore('./cookies.json')).toThrow(/needs a file system \(Node, Deno or Bun\), and this is a browser build/)
+      for (const runtime of ['node', 'deno', 'bun']) {
+        const server = await bundleFor('node', [runtime])
+        expect(server.inputs).toContain('dist/cookies/stores/file.js')
+        expect(server.text).toMatch(/from ["']node:fs\/promises["']/)
+      }
+    }
+    finally {
+      rmSync(modules, { recursive: true, force: true })
+    }
+  })
+
+  it('the browser build alone never loads tough-cookie: fromNetscape() says so, unless given the jar to fill', async () => {
+    // A process of its own, so that no other entry has registered tough-cookie's CookieJar.
+    const script = `
+      const { fromNetscape, toNetscape } = await import(${JSON.stringify(join(root, 'dist/adapters/browser.js'))})
+      const error = await fromNetscape('').catch(error => error)
+      const jar = { serialize: async () => ({ cookies: [{ key: 'a', value: '1', domain: 'app.example', path: '/', hostOnly: true }] }) }
+      console.log(JSON.stringify({ message: error.message, text: await toNetscape(jar) }))
+    `
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
+    const { message, text } = JSON.parse(stdout)
+    expect(message).toBe('fetch-session: fromNetscape() needs tough-cookie, which this build does not load (the browser build: the browser keeps its own cookies); pass the jar to fill: fromNetscape(text, { jar: new CookieJar() })')
+    expect(text).toContain('app.example\tFALSE\t/\tFALSE\t0\ta\t1')
+  })
+
   it('every entry exports the same public names', async () => {
     const entries = ['index', 'adapters/node', 'adapters/deno', 'adapters/bun', 'adapters/workerd', 'adapters/browser']
     const names = await Promise.all(entries.map(async entry => Object.keys(await import(join(root, 'dist', `${entry}.js`))).sort()))
@@ -46,6 +125,8 @@ describe('exports', () => {
       [
         "$fetch",
         "AbortError",
+        "AuthError",
+        "BodyTooLargeError",
         "DEFAULT_RETRY_METHODS",
         "DEFAULT_RETRY_STATUS_CODES",
         "FetchError",
@@ -58,8 +139,10 @@ describe('exports', () => {
         "TimeoutError",
         "UnsupportedOptionError",
         "createSession",
+        "fromNetscape",
         "isSessionError",
         "parseRetryAfter",
+        "toNetscape",
       ]
     `)
   })

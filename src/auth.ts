@@ -1,0 +1,240 @@
+/**
+ * The auth layer: HTTP Basic, Bearer tokens (static or from a provider) with refresh on 401,
+ * and Digest (RFC 7616: MD5, SHA-256 and their -sess forms, qop=auth). It sits below the redirect
+ * layer, so it sees every hop and adds credentials only to hops on the origin they were given
+ * for: a redirect elsewhere never carries them, a redirect back gets them again.
+ */
+import type { Middleware } from './compose'
+import { callStateOf } from './compose'
+import { AuthError } from './errors'
+import { isOneShotBody } from './headers'
+import { md5Hex } from './md5'
+import { discard } from './redirect'
+import type { AuthOptions } from './types'
+import { toBase64 } from './url'
+
+/** What the auth layer needs for one call. */
+export interface CallAuth {
+  options: AuthOptions
+  /** Credentials go only to this origin. */
+  origin: string
+  state: AuthState
+}
+
+/** Per auth object, shared by every request that uses it: the token and the Digest challenge. */
+export interface AuthState {
+  /** The token from the last refresh (it replaces `bearer` from then on). */
+  token?: string
+  /** The refresh under way, which every concurrent 401 waits for (single flight). */
+  refreshing?: Promise<string>
+  /** How many refreshes ran (for tests and logs). */
+  refreshes: number
+  /** The server's last Digest challenge, reused with a growing nonce count. */
+  digest?: { challenge: DigestChallenge, count: number }
+  /** Counts bearer requests sent, to tell which were sent before a refresh failed. */
+  sent: number
+  /** The last failed refresh: requests sent before it share its error instead of refreshing again. */
+  failure?: { before: number, error: unknown }
+}
+
+const states = new WeakMap<object, AuthState>()
+
+/** The state of an auth object (created on first use). */
+export function authStateOf(options: AuthOptions): AuthState {
+  let state = states.get(options)
+  if (!state) {
+    state = { refreshes: 0, sent: 0 }
+    states.set(options, state)
+  }
+  return state
+}
+
+/** Checks an `auth` option; throws a `TypeError` that says what is wrong. */
+export function checkAuth(auth: unknown): AuthOptions | false | undefined {
+  if (auth === undefined || auth === false) return auth
+  if (typeof auth !== 'object' || auth === null) throw new TypeError('fetch-session: `auth` must be { username, password }, { bearer }, or false')
+  const record = auth as Record<string, unknown>
+  if ('bearer' in record) {
+    if (typeof record.bearer !== 'string' && typeof record.bearer !== 'function') throw new TypeError('fetch-session: `auth.bearer` must be a string or a function that returns one')
+    if (record.refresh !== undefined && typeof record.refresh !== 'function') throw new TypeError('fetch-session: `auth.refresh` must be a function that returns the new token')
+    return auth as AuthOptions
+  }
+  if (typeof record.username !== 'string' || typeof record.password !== 'string') throw new TypeError('fetch-session: `auth` needs a string `username` and `password`')
+  if (record.type !== undefined && record.type !== 'basic' && record.type !== 'digest') throw new TypeError('fetch-session: `auth.type` must be \'basic\' or \'digest\'')
+  return auth as AuthOptions
+}
+
+/** The auth layer. */
+export function withAuth(): Middleware {
+  return next => async (input, init = {}) => {
+    const auth = callStateOf(init)?.auth
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (!auth || new URL(url).origin !== auth.origin) return next(url, init)
+    const headers = new Headers(init.headers)
+    // An Authorization header the caller set by hand wins over the `auth` option.
+    if (headers.has('authorization')) return next(url, init)
+    const method = (init.method ?? 'GET').toUpperCase()
+    const send = (authorization: string | undefined): Promise<Response> => {
+      const hop = new Headers(headers)
+      if (authorization) hop.set('authorization', authorization)
+      return next(url, { ...init, headers: hop })
+    }
+    // A stream body is gone after the first send: no second send to answer a challenge.
+    const canReplay = !isOneShotBody(init.body)
+    const { options, state } = auth
+
+    if ('bearer' in options) {
+      const token = state.token ?? await provide(options.bearer, url, method)
+      const sequence = ++state.sent
+      const response = await send(`Bearer ${token}`)
+      if (response.status !== 401 || !options.refresh || !canReplay) return response
+      discard(response)
+      const fresh = await refreshToken(options.refresh, state, token, sequence, url, method)
+      return send(`Bearer ${fresh}`)
+    }
+
+    if (options.type !== 'digest') {
+      return send(`Basic ${toBase64(`${options.username}:${options.password}`)}`)
+    }
+
+    // Digest: answer a known challenge at once; otherwise (or when the server wants a new one) get one.
+    const target = new URL(url)
+    const uri = target.pathname + target.search
+    if (state.digest) {
+      const response = await send(await digestHeader(options.username, options.password, method, uri, state.digest))
+      if (response.status !== 401 || !canReplay) return response
+      const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
+      if (!challenge) return response
+      discard(response)
+      state.digest = { challenge, count: 0 }
+      return send(await digestHeader(options.username, options.password, method, uri, state.digest))
+    }
+    const response = await send(undefined)
+    if (response.status !== 401 || !canReplay) return response
+    const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
+    if (!challenge) return response
+    discard(response)
+    state.digest = { challenge, count: 0 }
+    return send(await digestHeader(options.username, options.password, method, uri, state.digest))
+  }
+}
+
+async function provide(bearer: string | (() => unknown), url: string, method: string): Promise<string> {
+  if (typeof bearer === 'string') return bearer
+  let token: unknown
+  try {
+    token = await bearer()
+  }
+  catch (cause) {
+    throw new AuthError('the bearer token provider failed', { request: url, method, cause })
+  }
+  if (typeof token !== 'string' || token === '') throw new AuthError('the bearer token provider did not return a token', { request: url, method })
+  return token
+}
+
+/**
+ * One refresh for many 401s: a request that failed with the token that is being (or was just)
+ * replaced waits for that refresh instead of starting another.
+ */
+async function refreshToken(refresh: () => unknown, state: AuthState, used: string, sequence: number, url: string, method: string): Promise<string> {
+  if (state.token !== undefined && state.token !== used) return state.token
+  // Sent before a refresh failed: that refresh was this request's too; do not start another.
+  if (state.failure && sequence <= state.failure.before) {
+    throw new AuthError('the token refresh after a 401 failed', { request: url, method, cause: state.failure.error })
+  }
+  if (!state.refreshing) {
+    state.refreshes++
+    state.refreshing = (async () => {
+      try {
+        const token = await refresh()
+        if (typeof token !== 'string' || token === '') throw new TypeError('the refresh function did not return a token')
+        state.token = token
+        state.failure = undefined
+        return token
+      }
+      catch (error) {
+        state.failure = { before: state.sent, error }
+        throw error
+      }
+      finally {
+        state.refreshing = undefined
+      }
+    })()
+  }
+  try {
+    return await state.refreshing
+  }
+  catch (cause) {
+    throw new AuthError('the token refresh after a 401 failed', { request: url, method, cause })
+  }
+}
+
+/** A parsed `WWW-Authenticate: Digest …` challenge. */
+export interface DigestChallenge {
+  realm: string
+  nonce: string
+  qop: string | undefined
+  algorithm: string
+  opaque: string | undefined
+}
+
+/** Reads the Digest challenge of a `WWW-Authenticate` header (ignoring other schemes in it). */
+export function parseDigestChallenge(header: string | null): DigestChallenge | undefined {
+  if (!header) return undefined
+  const start = header.search(/\bDigest\s/i)
+  if (start === -1) return undefined
+  const fields: Record<string, string> = {}
+  for (const match of header.slice(start + 7).matchAll(/([a-z0-9-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi)) {
+    const name = match[1]!.toLowerCase()
+    if (!(name in fields)) fields[name] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!
+  }
+  if (!fields.nonce || fields.realm === undefined) return undefined
+  const qops = (fields.qop ?? '').split(',').map(item => item.trim().toLowerCase())
+  return {
+    realm: fields.realm,
+    nonce: fields.nonce,
+    // Only qop=auth is supported (auth-int would need the body hashed); none means RFC 2069.
+    qop: qops.includes('auth') ? 'auth' : undefined,
+    algorithm: fields.algorithm ?? 'MD5',
+    opaque: fields.opaque,
+  }
+}
+
+async function digestHash(algorithm: string, text: string): Promise<string> {
+  if (/^SHA-256/i.test(algorithm)) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+    return [...new Uint8Array(digest)].map(byte => byte.toString(16).padStart(2, '0')).join('')
+  }
+  return md5Hex(text)
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/(["\\])/g, '\\$1')}"`
+}
+
+/** The `Authorization: Digest …` value for one request (RFC 7616 §3.4). */
+export async function digestHeader(username: string, password: string, method: string, uri: string, digest: NonNullable<AuthState['digest']>, cnonce?: string): Promise<string> {
+  const { challenge } = digest
+  const algorithm = challenge.algorithm
+  if (!/^(?:MD5|SHA-256)(?:-sess)?$/i.test(algorithm)) throw new AuthError(`unsupported Digest algorithm ${JSON.stringify(algorithm)} (MD5 and SHA-256 are)`, { request: uri, method })
+  digest.count++
+  const nc = digest.count.toString(16).padStart(8, '0')
+  const clientNonce = cnonce ?? [...crypto.getRandomValues(new Uint8Array(16))].map(byte => byte.toString(16).padStart(2, '0')).join('')
+  let ha1 = await digestHash(algorithm, `${username}:${challenge.realm}:${password}`)
+  if (/-sess$/i.test(algorithm)) ha1 = await digestHash(algorithm, `${ha1}:${challenge.nonce}:${clientNonce}`)
+  const ha2 = await digestHash(algorithm, `${method}:${uri}`)
+  const response = challenge.qop
+    ? await digestHash(algorithm, `${ha1}:${challenge.nonce}:${nc}:${clientNonce}:${challenge.qop}:${ha2}`)
+    : await digestHash(algorithm, `${ha1}:${challenge.nonce}:${ha2}`)
+  const parts = [
+    `username=${quote(username)}`,
+    `realm=${quote(challenge.realm)}`,
+    `nonce=${quote(challenge.nonce)}`,
+    `uri=${quote(uri)}`,
+    `algorithm=${algorithm}`,
+    `response=${quote(response)}`,
+  ]
+  if (challenge.opaque !== undefined) parts.push(`opaque=${quote(challenge.opaque)}`)
+  if (challenge.qop) parts.push(`qop=${challenge.qop}`, `nc=${nc}`, `cnonce=${quote(clientNonce)}`)
+  return `Digest ${parts.join(', ')}`
+}

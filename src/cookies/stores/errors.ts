@@ -1,0 +1,46 @@
+/**
+ * The error of the cookie stores. It imports nothing, so the browser stub of the file store can
+ * throw it without loading tough-cookie.
+ *
+ * @module
+ */
+
+/** What went wrong, as a stable string to test against. */
+export type CookieStoreErrorCode =
+  /** The file or storage entry holds something that is not a cookie store (corrupt, foreign, or from a newer version). It was left untouched. */
+  | 'ERR_COOKIE_STORE_FORMAT'
+  /** Another process held the file's lock for longer than `lockTimeout`. */
+  | 'ERR_COOKIE_STORE_LOCKED'
+  /** The store cannot work in this runtime (no file system, no Web Storage). */
+  | 'ERR_COOKIE_STORE_UNAVAILABLE'
+  /** Reading or writing the backing storage failed (permissions, disk full, quota, network…); `cause` has the original error. */
+  | 'ERR_COOKIE_STORE_IO'
+
+/**
+ * Thrown (or rejected with) by the cookie stores. A session swallows cookie errors during a
+ * request (it never breaks a response), so they surface at `session.close()`, which flushes the
+ * store, and from the store's own methods (`load()`, `flush()`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.load()
+ * }
+ * catch (error) {
+ *   if (error instanceof CookieStoreError && error.code === 'ERR_COOKIE_STORE_FORMAT') console.error(error.message)
+ * }
+ * ```
+ */
+export class CookieStoreError extends Error {
+  /** What went wrong. */
+  readonly code: CookieStoreErrorCode
+  /** The file path or storage key concerned. */
+  readonly location: string
+
+  constructor(code: CookieStoreErrorCode, location: string, message: string, options?: { cause?: unknown }) {
+    super(`fetch-session: ${message}`, options)
+    this.name = 'CookieStoreError'
+    this.code = code
+    this.location = location
+  }
+}

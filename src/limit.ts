@@ -1,0 +1,97 @@
+/**
+ * Polite clients: at most `concurrency` requests in flight, at most `perHost` to one host, and at
+ * most `rps` starts per second (evenly spaced). Requests over a limit wait their turn in the order
+ * they were made; one waiting for a busy host does not hold up another host's.
+ */
+import type { LimitOptions } from './types'
+
+interface Waiter {
+  host: string
+  resolve: (release: () => void) => void
+  reject: (reason: unknown) => void
+  signal: AbortSignal
+  onAbort: () => void
+}
+
+/** A session's limits. */
+export class Limiter {
+  readonly #concurrency: number
+  readonly #perHost: number
+  readonly #interval: number
+  readonly #queue: Waiter[] = []
+  readonly #byHost = new Map<string, number>()
+  #active = 0
+  #nextStart = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(options: LimitOptions) {
+    this.#concurrency = positive('limit.concurrency', options.concurrency)
+    this.#perHost = positive('limit.perHost', options.perHost)
+    const rps = positive('limit.rps', options.rps)
+    this.#interval = Number.isFinite(rps) ? 1000 / rps : 0
+  }
+
+  /** Waits for a slot for `host`; the returned function gives it back (call it exactly once). */
+  acquire(host: string, signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        host,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.#queue.indexOf(waiter)
+          if (index !== -1) this.#queue.splice(index, 1)
+          reject(signal.reason)
+          this.#pump()
+        },
+      }
+      signal.addEventListener('abort', waiter.onAbort, { once: true })
+      this.#queue.push(waiter)
+      this.#pump()
+    })
+  }
+
+  #pump(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    for (let index = 0; index < this.#queue.length && this.#active < this.#concurrency;) {
+      const waiter = this.#queue[index]!
+      if ((this.#byHost.get(waiter.host) ?? 0) >= this.#perHost) {
+        index++
+        continue
+      }
+      const now = Date.now()
+      if (this.#interval > 0 && now < this.#nextStart) {
+        this.#timer = setTimeout(() => this.#pump(), this.#nextStart - now)
+        return
+      }
+      this.#queue.splice(index, 1)
+      waiter.signal.removeEventListener('abort', waiter.onAbort)
+      this.#active++
+      this.#byHost.set(waiter.host, (this.#byHost.get(waiter.host) ?? 0) + 1)
+      if (this.#interval > 0) this.#nextStart = Math.max(now, this.#nextStart) + this.#interval
+      let released = false
+      waiter.resolve(() => {
+        if (released) return
+        released = true
+        this.#active--
+        const left = (this.#byHost.get(waiter.host) ?? 1) - 1
+        if (left === 0) this.#byHost.delete(waiter.host)
+        else this.#byHost.set(waiter.host, left)
+        this.#pump()
+      })
+    }
+  }
+}
+
+function positive(name: string, value: number | undefined): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(`fetch-session: \`${name}\` must be a number above 0, got ${String(value)}`)
+  }
+  return value
+}

@@ -1,0 +1,64 @@
+import type { Middleware } from './compose'
+import { callStateOf } from './compose'
+import { BodyTooLargeError } from './errors'
+import { discard } from './redirect'
+import type { DownloadProgress } from './types'
+
+/** Statuses a `Response` cannot be built with a body for. */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
+
+/**
+ * Watches the final response's body (after every redirect) as the caller's reader pulls it:
+ * `onDownloadProgress` hears of each chunk and of the end; `maxBodySize` errors the body with
+ * `BodyTooLargeError` as soon as the decoded bytes pass the limit (so a decompression bomb stops
+ * there), or before reading when an unencoded `Content-Length` already says too much. Only calls
+ * that ask for either pay for the extra stream.
+ */
+export function withBodyWatch(): Middleware {
+  return next => async (input, init) => {
+    const response = await next(input, init)
+    const state = callStateOf(init)
+    const listener = state?.onDownloadProgress
+    const limit = state?.maxBodySize
+    if ((!listener && limit === undefined) || !response.body || NULL_BODY_STATUSES.has(response.status)) return response
+    // Content-Length counts encoded bytes; the body is read decoded, so only an unencoded length is a total.
+    const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length')
+    const total = length !== null && /^\d+$/.test(length) ? Number(length) : undefined
+    const tooLarge = (): BodyTooLargeError => new BodyTooLargeError(limit!, { request: response.url, method: state?.method })
+    if (limit !== undefined && total !== undefined && total > limit) {
+      discard(response)
+      throw tooLarge()
+    }
+    const report = (loaded: number, done: boolean): void => {
+      if (!listener) return
+      const progress: DownloadProgress = { loaded, total, ratio: total ? Math.min(1, loaded / total) : total === 0 ? 1 : undefined, done }
+      listener(progress)
+    }
+    const reader = response.body.getReader()
+    let loaded = 0
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const chunk = await reader.read()
+        if (chunk.done) {
+          report(loaded, true)
+          controller.close()
+          return
+        }
+        loaded += chunk.value.byteLength
+        if (limit !== undefined && loaded > limit) {
+          reader.cancel().catch(() => {})
+          controller.error(tooLarge())
+          return
+        }
+        report(loaded, false)
+        controller.enqueue(chunk.value)
+      },
+      cancel: reason => reader.cancel(reason),
+    })
+    const watched = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+    for (const key of ['url', 'redirected'] as const) {
+      Object.defineProperty(watched, key, { value: response[key], configurable: true })
+    }
+    return watched
+  }
+}
