@@ -408,6 +408,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       if (failure.failed && cause === failure.error) return cause
     }
     if (isSessionError(cause)) return cause
+    // The session's own cookie store failed (a foreign file, a broken backend): say so, never retry.
+    if ((cause as { name?: unknown } | null)?.name === 'CookieStoreError') return cause
     if (scope.signal.aborted) return abortError(scope.kind)
     if (!isNetworkError(cause)) {
       return new InvalidRequestError((cause as Error)?.message ?? String(cause), { ...details, options: fetchOptions, cause })

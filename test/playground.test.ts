@@ -10,7 +10,7 @@ describe('playground', () => {
   it('runs every scenario of the seed article and exits cleanly', async () => {
     const started = Date.now()
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'playground/index.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 })
-    expect(stdout).toMatch(/\n13 scenarios, 13 ok\n?$/)
+    expect(stdout).toMatch(/\n14 scenarios, 14 ok\n?$/)
     expect(stdout).not.toContain('FAILED')
     for (const title of ['Stateless $fetch vs a session', 'Login, then a protected page', 'Connection pooling', 'Header persistence', 'Configuration persistence', 'retries with session.mount()', 'APIClient', 'CSRF token', 'Always close sessions', 'Timeouts', 'Error handling', 'A persistent session']) {
       expect(stdout).toContain(title)
@@ -18,6 +18,8 @@ describe('playground', () => {
     // the cookie of the session example comes back; the stateless one does not
     expect(stdout).toContain(`session /cookies                   { cookies: { sessioncookie: '123456789' } }`)
     expect(stdout).toContain('Welcome, myuser!')
+    expect(stdout).toMatch(/\[#{30}\] 100% 4194304 \/ 4194304 bytes/)
+    expect(stdout).toContain('refreshes                          1')
     // the persistent session: logged in by a child process, still logged in here without a login
     expect(stdout).toMatch(/GET \/dashboard +200 Welcome, myuser!/)
     expect(Date.now() - started).toBeLessThan(60_000)

@@ -26,8 +26,10 @@ export function withCookies(jar: CookieJarLike): Middleware {
         const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
         if (cookie?.domain) stored.push(cookie)
       }
-      catch {
-        // A store that throws (or a jar without ignoreError support) must not break the response.
+      catch (error) {
+        // A cookie the jar refuses must not break the response; a store that cannot work (a
+        // foreign file, a broken backend) must be seen, not silently lose the login.
+        if (isStoreFailure(error)) throw error
       }
     }
     if (stored.length > 0) await enforceJarLimits(jar, stored)
@@ -114,9 +116,15 @@ async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: st
   try {
     return await jar.getCookies(url)
   }
-  catch {
+  catch (error) {
+    if (isStoreFailure(error)) throw error
     return []
   }
+}
+
+/** Errors of this package's stores (`CookieStoreError`): the store itself failed, not one cookie. */
+function isStoreFailure(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'CookieStoreError'
 }
 
 /**

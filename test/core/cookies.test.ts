@@ -99,6 +99,17 @@ describe('cookies', () => {
     await session.close()
   })
 
+  it('a cookie store that fails as a whole (CookieStoreError) rejects the call with that error, unretried', async () => {
+    const session = createSession({ baseURL: server.url })
+    const failure = Object.assign(new Error('fetch-session: the cookie file is not a fetch-session cookie file'), { name: 'CookieStoreError' })
+    session.cookies.getCookies = async () => {
+      throw failure
+    }
+    await expect(session('/get')).rejects.toBe(failure)
+    expect(server.requests).toHaveLength(0)
+    await session.close()
+  })
+
   it('stores the cookie of a response before the promise resolves (the next request sees it)', async () => {
     const session = createSession({ baseURL: server.url })
     const results = await Promise.all(Array.from({ length: 20 }, (_, index) => session(`/cookies/set/c${index}/${index}`)))
