@@ -59,3 +59,27 @@ export function isNetworkError(error: unknown): boolean {
   if (!(error instanceof TypeError)) return !NOT_NETWORK_ERROR_NAMES.has((error as Error).name)
   return cause !== undefined && typeof cause === 'object' && isNetworkError(cause)
 }
+
+/**
+ * Codes and messages of a connection that died before the response began: typically a kept-alive
+ * connection the server closed while the request was on its way (catalogue #95). aiohttp and
+ * urllib3 send an idempotent request once more in that case, whatever the retry policy.
+ */
+const STALE_CONNECTION_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ConnectionClosed'])
+const STALE_CONNECTION_MESSAGES: readonly RegExp[] = Object.freeze([
+  /other side closed/i, // undici
+  /connection closed before message completed/i, // Deno (hyper)
+  /socket connection was closed unexpectedly/i, // Bun
+  /socket hang up/i,
+])
+
+/** True when `error` (a `NetworkError`'s cause chain) says the connection closed under the request. */
+export function isStaleConnectionError(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, message, cause } = current as { code?: unknown, message?: unknown, cause?: unknown }
+    if (typeof code === 'string' && STALE_CONNECTION_CODES.has(code)) return true
+    if (typeof message === 'string' && STALE_CONNECTION_MESSAGES.some(pattern => pattern.test(message))) return true
+    current = cause
+  }
+  return false
+}

@@ -18,7 +18,7 @@ import {
 } from './errors'
 import type { ErrorDetails } from './errors'
 import { assignHeaders, isOneShotBody } from './headers'
-import { isNetworkError } from './network-errors'
+import { isNetworkError, isStaleConnectionError } from './network-errors'
 import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, toLayer } from './options'
 import type { HookLists, HookName, OptionLayer } from './options'
 import { authStateOf, withAuth } from './auth'
@@ -103,6 +103,9 @@ interface Client {
 }
 
 const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
+
+/** Methods RFC 9110 §9.2.2 calls idempotent: safe to send twice when a connection died under them. */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')
 
@@ -332,7 +335,6 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     if (mount?.layer.headers) assignHeaders(headers, mount.layer.headers)
     if (requestInput) assignHeaders(headers, requestInput.headers)
     assignHeaders(headers, own<HeadersInit>(options, 'headers'))
-    if (authorization && !headers.has('authorization')) headers.set('authorization', authorization)
   }
   catch (error) {
     throw new InvalidRequestError((error as Error).message.replace(/^fetch-session: /, ''), { ...details, cause: error })
@@ -390,6 +392,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     onDownloadProgress: layer.onDownloadProgress ?? mount?.layer.onDownloadProgress ?? client.layer.onDownloadProgress,
     maxBodySize: layer.maxBodySize ?? mount?.layer.maxBodySize ?? client.layer.maxBodySize,
   }
+  // `user:password@` in the URL is Basic auth, unless `auth` or an Authorization header says otherwise.
+  if (authorization && !headers.has('authorization') && !callState.auth) headers.set('authorization', authorization)
   // A browser session keeps its cookies in the browser's jar: send and accept them cross-origin too.
   if (client.adapter.browser && client.stateful && rest.credentials === undefined) rest.credentials = 'include'
 
@@ -460,6 +464,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   }
 
   let streaming = false
+  let staleRetried = false
   try {
     for (let retryCount = 0; ; retryCount++) {
       const scope = deadline.attempt(timeouts.attempt)
@@ -492,6 +497,14 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
         if (!streaming) scope.dispose()
       }
 
+      // A kept-alive connection the server closed under an idempotent request: send it once more
+      // on a fresh one, even with `retry: false` (aiohttp, urllib3; catalogue #95); never for POST
+      // or PATCH, and not when the caller turned network-error retries off.
+      if (!staleRetried && policy.networkErrors && error instanceof NetworkError && IDEMPOTENT_METHODS.has(method) && !oneShotBody && !deadline.signal.aborted && isStaleConnectionError(error.cause)) {
+        staleRetried = true
+        retryCount--
+        continue
+      }
       const delay = await retryDelay(error, retryCount)
       if (delay === undefined) throw error
       if (hooks.onRetry) {

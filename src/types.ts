@@ -153,6 +153,8 @@ export interface RetryOptions {
   statusCodes?: readonly number[]
   /**
    * Retry when no response arrived (connection refused or reset, DNS, TLS), for the allowed methods.
+   * Also governs the one resend of an idempotent request whose kept-alive connection the server
+   * closed under it, which happens even with `retry: false` unless this is `false`.
    * @default true
    */
   networkErrors?: boolean

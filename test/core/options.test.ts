@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process'
-import { resolve } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index'
 import { mergeTimeouts, toLayer } from '../../src/options'
@@ -8,7 +5,6 @@ import { resolveRetry } from '../../src/retry'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 
-const root = resolve(import.meta.dirname, '../..')
 let server: TestServer
 beforeAll(async () => {
   server = await startServer()
@@ -37,33 +33,5 @@ describe('merge rules', () => {
     const data = await session('/get', { query: { b: 'request', c: ['x', 'y'], skipped: undefined } })
     expect(data.url).toBe(`${server.url}/get?a=session&b=request&c=x&c=y`)
     await session.close()
-  })
-
-  it('baseURL: only an input with a scheme leaves the base; protocol-relative and prefix-sharing inputs stay under it', async () => {
-    const session = createSession({ baseURL: `${server.url}/anything/api`, headers: { Authorization: 'Bearer secret' } })
-    expect((await session('users')).path).toBe('/anything/api/users')
-    expect((await session('/users')).path).toBe('/anything/api/users')
-    expect((await session(`//localhost:${server.port}/evil`)).path).toBe(`/anything/api/localhost:${server.port}/evil`)
-    expect((await session('.evil.example/x')).path).toBe('/anything/api/.evil.example/x')
-    expect(server.requests.every(request => request.host === `127.0.0.1:${server.port}`)).toBe(true)
-    // an absolute URL is the caller's explicit choice
-    expect((await session(`${server.altUrl}/anything/elsewhere`)).path).toBe('/anything/elsewhere')
-    await session.close()
-  })
-})
-
-describe('options are read from own properties only', () => {
-  it('a polluted Object.prototype is never taken for an option', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/polluted-prototype.ts', server.url], { cwd: root, encoding: 'utf8', timeout: 30_000 })
-    expect(JSON.parse(stdout)).toEqual({
-      method: 'GET', // redirect: 'error' and maxRedirects: 0 were not read
-      url: `${server.url}/get`,
-      type: 'object', // responseType: 'text' was not read
-      status: 500, // ignoreResponseError was not read
-      cookies: { cookies: { a: '1' } }, // cookies: false was not read
-      pollutedHookRan: false,
-    })
-    // retry: 50 and limit: 40 were not read: the default 2 retries
-    expect(server.requests.filter(request => request.path === '/status/500')).toHaveLength(3)
   })
 })

@@ -31,6 +31,7 @@
  *   /hang                   never answers
  *   /trickle?chunks=n&interval=ms  sends a byte every interval
  *   /reset                  destroys the socket without answering; /reset-mid-body after some bytes
+ *   /close-on-reuse         answers the first request of a connection, drops the connection on any later one
  *   /bytes/:n               n bytes of data
  *   /download?size=&chunk=&interval=   a large body sent chunk by chunk (for progress bars)
  *   /gzip-bomb?size=N       N zero bytes, gzip-encoded (a decompression bomb)
@@ -45,7 +46,7 @@ import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { gzipSync } from 'node:zlib'
+import { createGzip } from 'node:zlib'
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -229,11 +230,32 @@ function redirect(res: ServerResponse, location: string, status = 302, headers: 
   res.end('redirect\n')
 }
 
-const gzipCache = new Map<number, Buffer>()
-function gzipped(size: number): Buffer {
+const gzipCache = new Map<number, Promise<Buffer>>()
+/** `size` zero bytes, gzip-compressed, made from one reused 1 MiB chunk (never `size` bytes in memory). */
+function gzipped(size: number): Promise<Buffer> {
   let body = gzipCache.get(size)
   if (!body) {
-    body = gzipSync(Buffer.alloc(size), { level: 9 })
+    body = new Promise<Buffer>((resolve, reject) => {
+      const gzip = createGzip({ level: 9 })
+      const out: Buffer[] = []
+      gzip.on('data', chunk => out.push(chunk))
+      gzip.on('end', () => resolve(Buffer.concat(out)))
+      gzip.on('error', reject)
+      const zeros = Buffer.alloc(Math.min(size, 1024 * 1024))
+      let left = size
+      const write = (): void => {
+        while (left > 0) {
+          const chunk = left >= zeros.length ? zeros : zeros.subarray(0, left)
+          left -= chunk.length
+          if (!gzip.write(chunk)) {
+            gzip.once('drain', write)
+            return
+          }
+        }
+        gzip.end()
+      }
+      write()
+    })
     gzipCache.set(size, body)
   }
   return body
@@ -535,6 +557,13 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
     case 'reset':
       req.socket.destroy()
       return
+    case 'close-on-reuse':
+      // A server that closed an idle keep-alive connection just as the next request arrived.
+      if (info.requests > 1) {
+        req.socket.destroy()
+        return
+      }
+      return send(res, 200, { connection: info.id, method: req.method })
     case 'reset-mid-body':
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' })
       res.write(Buffer.alloc(1000, 120), () => setTimeout(() => req.socket.destroy(), 20))
@@ -542,9 +571,10 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
     case 'gzip-bomb': {
       // N bytes of zeros, gzip-compressed (about a thousandth of that on the wire).
       const size = Number(url.searchParams.get('size') ?? 100 * 1024 * 1024)
-      const body = gzipped(size)
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': String(body.length) })
-      res.end(body)
+      gzipped(size).then((body) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': String(body.length) })
+        res.end(body)
+      }, error => send(res, 500, { error: String(error) }))
       return
     }
     case 'download': {
