@@ -18,7 +18,7 @@ import { checkTimeout } from './retry'
 import type { AuthOptions, RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
 
 /** Names of the hook options, in the order they are listed in the docs. */
-export const HOOK_NAMES = Object.freeze(['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] as const)
+export const HOOK_NAMES: readonly ['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] = Object.freeze(['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] as const)
 
 /** A hook option name. */
 export type HookName = typeof HOOK_NAMES[number]

@@ -29,7 +29,7 @@ export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = Object.freeze([
 const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([413, 429, 503])
 
 /** The defaults of the retry policy, in one frozen object. */
-export const RETRY_DEFAULTS = Object.freeze({
+export const RETRY_DEFAULTS: Readonly<{ limit: number, networkErrors: boolean, timeouts: boolean, delay: number, maxDelay: number, jitter: boolean, maxRetryAfter: number }> = Object.freeze({
   limit: 2,
   networkErrors: true,
   timeouts: true,

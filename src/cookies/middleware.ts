@@ -42,7 +42,7 @@ export function withCookies(jar: CookieJarLike): Middleware {
  * §5.6 ignores a cookie whose name and value exceed 4096 bytes; like Chrome, at most 180 cookies
  * per domain and 3000 in all, the least recently used going first. Catalogue #42.
  */
-export const COOKIE_LIMITS = Object.freeze({
+export const COOKIE_LIMITS: Readonly<{ nameValueBytes: number, perResponse: number, perDomain: number, total: number }> = Object.freeze({
   nameValueBytes: 4096,
   perResponse: 180,
   perDomain: 180,

@@ -1,0 +1,51 @@
+/**
+ * Package hygiene, on what users install: publint and arethetypeswrong clean on the packed
+ * tarball, and bundle-size ceilings per entry (minified + gzipped, dependencies included), set
+ * from the first measurement (browser 18.9 KiB, generic 74.2 KiB) with some room.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+import { publint } from 'publint'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = resolve(import.meta.dirname, '../..')
+let dir: string
+let tarball: string
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/adapters/node.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
+  dir = mkdtempSync(join(tmpdir(), 'fetch-session-hygiene-'))
+  execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
+  tarball = join(dir, readdirSync(dir).find(name => name.endsWith('.tgz'))!)
+}, 120_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('package hygiene', () => {
+  it('publint finds nothing', async () => {
+    const { messages } = await publint({ pkgDir: root, strict: true, pack: 'npm' })
+    expect(messages).toEqual([])
+  })
+
+  it('arethetypeswrong finds nothing for an ESM-only package', async () => {
+    const cli = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js')
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, tarball, '--profile', 'esm-only', '--format', 'json'], { encoding: 'utf8', maxBuffer: 20_000_000 })
+    const report = JSON.parse(stdout) as { analysis: { problems: Array<{ kind: string, resolutionKind?: string }> } }
+    const problems = report.analysis.problems.filter(problem => problem.resolutionKind !== 'node10' && problem.resolutionKind !== 'node16-cjs')
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  const ceilings: Array<[string, string, string[], number]> = [
+    ['browser', 'dist/adapters/browser.js', ['browser'], 22 * 1024],
+    ['generic (with tough-cookie and the public suffix list)', 'dist/index.js', [], 82 * 1024],
+  ]
+  it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
+    const output = await build({ entryPoints: [join(root, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', conditions, logLevel: 'error' })
+    const gzipped = gzipSync(output.outputFiles[0]!.contents).length
+    expect(gzipped).toBeLessThan(ceiling)
+  })
+})

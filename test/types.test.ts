@@ -1,0 +1,77 @@
+/**
+ * The public types, checked by the compiler (`npm run typecheck` runs on this file; the `it` blocks
+ * only make vitest list it). A change that loosens or breaks them fails the build.
+ */
+import { describe, expectTypeOf, it } from 'vitest'
+import type { CookieJar } from 'tough-cookie'
+import { $fetch, createSession, FetchError, HTTPError, TimeoutError } from '../src/index'
+import type { DownloadProgress, FetchContext, FetchResponse, RedirectContext, RedirectHop, RetryContext, Session, SessionOptions } from '../src/index'
+
+interface User {
+  id: number
+  name: string
+}
+
+describe('public types', () => {
+  it('type-checks', () => {
+    const session = createSession({ baseURL: 'https://api.example.com' })
+    expectTypeOf(session).toEqualTypeOf<Session>()
+
+    // typed results, with responseType mapped to what it reads
+    expectTypeOf(session.get<User>('/me')).toEqualTypeOf<Promise<User>>()
+    expectTypeOf(session<User>('/me')).toEqualTypeOf<Promise<User>>()
+    expectTypeOf(session('/file', { responseType: 'blob' })).toEqualTypeOf<Promise<Blob>>()
+    expectTypeOf(session('/file', { responseType: 'text' })).toEqualTypeOf<Promise<string>>()
+    expectTypeOf(session('/file', { responseType: 'arrayBuffer' })).toEqualTypeOf<Promise<ArrayBuffer>>()
+    expectTypeOf(session('/file', { responseType: 'stream' })).toEqualTypeOf<Promise<ReadableStream<Uint8Array>>>()
+    expectTypeOf(session.raw<User>('/me')).toEqualTypeOf<Promise<FetchResponse<User>>>()
+    expectTypeOf($fetch<User>('https://api.example.com/me')).toEqualTypeOf<Promise<User>>()
+    expectTypeOf<FetchResponse<User>['_data']>().toEqualTypeOf<User | undefined>()
+    expectTypeOf<FetchResponse<User>['history']>().toEqualTypeOf<RedirectHop[] | undefined>()
+
+    // the session's members
+    expectTypeOf(session.headers).toEqualTypeOf<Headers>()
+    expectTypeOf(session.cookies).toEqualTypeOf<CookieJar>()
+    expectTypeOf(session.close).toEqualTypeOf<() => Promise<void>>()
+    expectTypeOf(session.extend).returns.toEqualTypeOf<Session>()
+    expectTypeOf(session.mount).returns.toEqualTypeOf<Session>()
+    expectTypeOf(session).toMatchTypeOf<AsyncDisposable>()
+
+    // typed hook contexts
+    createSession({
+      onRequest: (context) => {
+        expectTypeOf(context).toMatchTypeOf<FetchContext>()
+        expectTypeOf(context.options.headers).toEqualTypeOf<Headers>()
+        expectTypeOf(context.request).toEqualTypeOf<string | URL | Request>()
+      },
+      onRetry: (context) => {
+        expectTypeOf(context).toEqualTypeOf<RetryContext>()
+        expectTypeOf(context.attempt).toEqualTypeOf<number>()
+        expectTypeOf(context.error).toEqualTypeOf<FetchError>()
+      },
+      onRedirect: (context) => {
+        expectTypeOf(context).toEqualTypeOf<RedirectContext>()
+        expectTypeOf(context.headers).toEqualTypeOf<Headers>()
+      },
+      onDownloadProgress: (progress) => {
+        expectTypeOf(progress).toEqualTypeOf<DownloadProgress>()
+      },
+    })
+
+    // options are checked
+    expectTypeOf<SessionOptions['timeout']>().toEqualTypeOf<number | { total?: number, attempt?: number } | false | undefined>()
+    // @ts-expect-error an unknown redirect mode
+    createSession({ redirect: 'sometimes' })
+    // @ts-expect-error retry takes a policy, a number or false
+    createSession({ retry: 'yes' })
+    // @ts-expect-error auth needs a password with a username
+    createSession({ auth: { username: 'alice' } })
+    // @ts-expect-error extend() shares the pool, so it takes no transport options
+    session.extend({ proxy: 'http://proxy:8080' })
+
+    // errors narrow by class
+    const error: unknown = new Error('x')
+    if (error instanceof HTTPError) expectTypeOf(error.status).toEqualTypeOf<number>()
+    if (error instanceof TimeoutError) expectTypeOf(error.phase).toEqualTypeOf<'total' | 'attempt' | 'signal'>()
+  })
+})
