@@ -71,6 +71,8 @@ describe('the file store coalesces writes', () => {
       expect(writes(path)).toBe(0)
       await vi.advanceTimersByTimeAsync(1)
       await until(() => writes(path) > 0)
+      // The spy records the rename when it starts; wait for it to finish before reading the file.
+      await Promise.all(vi.mocked(fs.rename).mock.results.map(result => result.value))
       await vi.advanceTimersByTimeAsync(1000)
       expect(writes(path)).toBe(1)
       expect(temporaryFilesOpened()).toBe(1)
