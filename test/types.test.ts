@@ -2,7 +2,7 @@
  * The public types, checked by the compiler (`npm run typecheck` runs on this file; the `it` blocks
  * only make vitest list it). A change that loosens or breaks them fails the build.
  */
-import { describe, expectTypeOf, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { CookieJar } from 'tough-cookie'
 import { $fetch, createSession, FetchError, HTTPError, TimeoutError } from '../src/index'
 import type { DownloadProgress, FetchContext, FetchResponse, RedirectContext, RedirectHop, RetryContext, Session, SessionOptions } from '../src/index'
@@ -60,14 +60,15 @@ describe('public types', () => {
 
     // options are checked
     expectTypeOf<SessionOptions['timeout']>().toEqualTypeOf<number | { total?: number, attempt?: number } | false | undefined>()
+    // ...at compile time, and at run time for callers without TypeScript
     // @ts-expect-error an unknown redirect mode
-    createSession({ redirect: 'sometimes' })
+    expect(() => createSession({ redirect: 'sometimes' })).toThrow(/`redirect` must be/)
     // @ts-expect-error retry takes a policy, a number or false
-    createSession({ retry: 'yes' })
+    expect(() => createSession({ retry: 'yes' })).toThrow(/`retry` must be/)
     // @ts-expect-error auth needs a password with a username
-    createSession({ auth: { username: 'alice' } })
+    expect(() => createSession({ auth: { username: 'alice' } })).toThrow(/`auth` needs/)
     // @ts-expect-error extend() shares the pool, so it takes no transport options
-    session.extend({ proxy: 'http://proxy:8080' })
+    expect(() => session.extend({ proxy: 'http://proxy:8080' })).toThrow(/cannot take `proxy`/)
 
     // errors narrow by class
     const error: unknown = new Error('x')
