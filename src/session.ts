@@ -25,7 +25,7 @@ import { authStateOf, withAuth } from './auth'
 import type { CallAuth } from './auth'
 import { Limiter } from './limit'
 import { withBodyWatch } from './progress'
-import { withRedirects } from './redirect'
+import { discard, withRedirects } from './redirect'
 import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry } from './retry'
 import type { RetryPolicy } from './retry'
 import { Deadline, raceSignal, releaseWhenDone, sleep } from './timeout'
@@ -574,7 +574,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     // Waiting past the total deadline would only turn this error into a timeout.
     if (delay >= deadline.remaining()) return undefined
     // Release the failed attempt's body (a stream response is not read by ofetch).
-    if (response && !response.bodyUsed) response.body?.cancel().catch(() => {})
+    if (response) discard(response)
     return delay
   }
 }
