@@ -44,4 +44,5 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
  */
 export const $fetch: $Fetch = factory.$fetch
 
+export { fromNetscape } from './cookies/from-netscape'
 export * from './exports'

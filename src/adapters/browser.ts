@@ -68,4 +68,5 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode (`credentials` as you pass them). */
 export const $fetch: $Fetch = factory.$fetch
 
+export { fromNetscape } from '../cookies/from-netscape-browser'
 export * from '../exports'

@@ -111,4 +111,5 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode, over Deno's `fetch`. */
 export const $fetch: $Fetch = factory.$fetch
 
+export { fromNetscape } from '../cookies/from-netscape'
 export * from '../exports'

@@ -134,4 +134,5 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode, over the shared pool of Node's own `fetch`. */
 export const $fetch: $Fetch = factory.$fetch
 
+export { fromNetscape } from '../cookies/from-netscape'
 export * from '../exports'

@@ -33,4 +33,5 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode. */
 export const $fetch: $Fetch = factory.$fetch
 
+export { fromNetscape } from '../cookies/from-netscape'
 export * from '../exports'

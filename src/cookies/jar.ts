@@ -1,12 +1,7 @@
 import { CookieJar } from 'tough-cookie'
 import type { Store } from 'tough-cookie'
 import type { CookieJarLike, CookieStoreLike, SessionOptions } from '../types'
-import { registerCookieJar } from './netscape'
 import { createMemoryStore } from './stores/memory'
-
-// `fromNetscape()` builds its jars with this class. Every entry point that keeps a jar (all but the
-// browser's) loads this module, so it is registered there and the browser build never sees tough-cookie.
-registerCookieJar(CookieJar)
 
 /**
  * Turns the `cookies` option into a jar: `true` (default) a new jar over an in-memory store, a

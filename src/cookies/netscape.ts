@@ -8,29 +8,18 @@
  * session cookie; a domain cookie's domain starts with a dot; an HttpOnly cookie's line starts
  * with `#HttpOnly_`; other lines starting with `#` are comments.
  *
- * This module never imports tough-cookie (every entry point exports it, the browser's too):
- * `toNetscape()` reads any jar through its `serialize()`, and `fromNetscape()` builds a jar with
- * the `CookieJar` class the adapters register (see `registerCookieJar`), or with the class of
- * the jar you pass.
+ * This module never imports tough-cookie (the browser build uses it too): `toNetscape()` reads
+ * any jar through its `serialize()`, and `createFromNetscape(CookieJar)` makes the `fromNetscape()`
+ * of an entry point, bound to tough-cookie's `CookieJar` where that entry point loads it
+ * (src/cookies/from-netscape.ts) and to none in the browser build, where it fills the jar you pass.
  *
  * @module
  */
 import type { CookieJar, Store } from 'tough-cookie'
 
 /** tough-cookie's `CookieJar` class, as far as `fromNetscape()` needs it. */
-interface CookieJarClass {
+export interface CookieJarClass {
   deserialize: (serialized: { cookies: unknown[] }, store?: Store) => Promise<CookieJar>
-}
-
-let registeredJarClass: CookieJarClass | undefined
-
-/**
- * Gives `fromNetscape()` tough-cookie's `CookieJar` class. The cookie module of the server
- * runtimes calls it when it loads; the browser build never does (it never loads tough-cookie).
- * @internal
- */
-export function registerCookieJar(jarClass: CookieJarClass): void {
-  registeredJarClass ??= jarClass
 }
 
 /** One cookie of a jar, as `CookieJar.serialize()` gives it (tough-cookie's `cookie.toJSON()`). */
@@ -129,39 +118,32 @@ export async function toNetscape(jar: SerializableCookieJar, options: ToNetscape
   return `${lines.join('\n')}\n`
 }
 
+/** The signature of `fromNetscape()`. */
+export type FromNetscape = (text: string, options?: FromNetscapeOptions) => Promise<CookieJar>
+
 /**
- * Reads a Netscape `cookies.txt` (what `curl -c` and `wget --save-cookies` write) into a
- * tough-cookie `CookieJar`, ready for `createSession({ cookies: jar })`. `#HttpOnly_` lines give
- * HttpOnly cookies, expiry `0` session cookies; expired cookies and comments are skipped. A line
- * that is not a cookie is a `SyntaxError` naming the line.
- *
- * In the browser build, which never loads tough-cookie, pass the jar to fill (`{ jar }`).
- *
- * @example
- * ```ts
- * import { readFile } from 'node:fs/promises'
- * import { createSession, fromNetscape } from 'fetch-session'
- *
- * // after: curl -c cookies.txt -d user=alice -d password=… https://example.com/login
- * const session = createSession({ cookies: await fromNetscape(await readFile('cookies.txt', 'utf8')) })
- * ```
+ * Makes `fromNetscape()` for an entry point: new jars are built with `jarClass` (tough-cookie's
+ * `CookieJar`), or, without one (the browser build), only the jar passed as `{ jar }` is filled.
+ * @internal
  */
-export async function fromNetscape(text: string, options: FromNetscapeOptions = {}): Promise<CookieJar> {
-  if (typeof text !== 'string') throw new TypeError('fetch-session: fromNetscape() takes the text of a cookies.txt file')
-  const { jar } = options
-  const jarClass = jar ? (jar as unknown as { constructor: CookieJarClass }).constructor : registeredJarClass
-  if (!jarClass || typeof jarClass.deserialize !== 'function') {
-    throw new TypeError(jar
-      ? 'fetch-session: fromNetscape() needs `jar` to be a tough-cookie CookieJar'
-      : 'fetch-session: fromNetscape() needs tough-cookie, which this build does not load (the browser build: the browser keeps its own cookies); pass the jar to fill: fromNetscape(text, { jar: new CookieJar() })')
+export function createFromNetscape(jarClass: CookieJarClass | undefined): FromNetscape {
+  return async function fromNetscape(text, options = {}) {
+    if (typeof text !== 'string') throw new TypeError('fetch-session: fromNetscape() takes the text of a cookies.txt file')
+    const { jar } = options
+    const builder = jar ? (jar as unknown as { constructor: CookieJarClass }).constructor : jarClass
+    if (!builder || typeof builder.deserialize !== 'function') {
+      throw new TypeError(jar
+        ? 'fetch-session: fromNetscape() needs `jar` to be a tough-cookie CookieJar'
+        : 'fetch-session: fromNetscape() needs tough-cookie, which this build does not load (the browser build: the browser keeps its own cookies); pass the jar to fill: fromNetscape(text, { jar: new CookieJar() })')
+    }
+    const cookies = parseNetscape(text)
+    if (jar) {
+      // Deserializing onto the jar's own store adds the cookies to it.
+      await builder.deserialize({ cookies }, (jar as unknown as { store: Store }).store)
+      return jar
+    }
+    return builder.deserialize({ cookies }, options.store)
   }
-  const cookies = parseNetscape(text)
-  if (jar) {
-    // Deserializing onto the jar's own store adds the cookies to it.
-    await jarClass.deserialize({ cookies }, (jar as unknown as { store: Store }).store)
-    return jar
-  }
-  return jarClass.deserialize({ cookies }, options.store)
 }
 
 /** The cookies of a `cookies.txt`, as tough-cookie's serialized cookies (expired ones left out). */

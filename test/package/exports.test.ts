@@ -104,7 +104,6 @@ describe('exports', () => {
   })
 
   it('the browser build alone never loads tough-cookie: fromNetscape() says so, unless given the jar to fill', async () => {
-    // A process of its own, so that no other entry has registered tough-cookie's CookieJar.
     const script = `
       const { fromNetscape, toNetscape } = await import(${JSON.stringify(join(root, 'dist/adapters/browser.js'))})
       const error = await fromNetscape('').catch(error => error)
@@ -115,6 +114,24 @@ describe('exports', () => {
     const { message, text } = JSON.parse(stdout)
     expect(message).toBe('fetch-session: fromNetscape() needs tough-cookie, which this build does not load (the browser build: the browser keeps its own cookies); pass the jar to fill: fromNetscape(text, { jar: new CookieJar() })')
     expect(text).toContain('app.example\tFALSE\t/\tFALSE\t0\ta\t1')
+  })
+
+  it('fromNetscape() alone, bundled with tree shaking (sideEffects: false), builds jars', async () => {
+    // It builds them with the CookieJar its own module imports, not one registered by another module.
+    // In the checkout, so that the bundle's external packages (undici, tough-cookie…) resolve.
+    const dir = join(root, '.tmp', `netscape-bundle-${process.pid}`)
+    try {
+      const outfile = join(dir, 'out.mjs')
+      await build({
+        stdin: { contents: `import { fromNetscape } from ${JSON.stringify(join(root, 'dist/adapters/node.js'))}\nconst jar = await fromNetscape('app.example\\tFALSE\\t/\\tFALSE\\t0\\tsid\\t42\\n')\nconsole.log(await jar.getCookieString('http://app.example/'))`, resolveDir: root, loader: 'js' },
+        bundle: true, packages: 'external', format: 'esm', platform: 'node', treeShaking: true, outfile, logLevel: 'silent',
+      })
+      const { stdout } = await promisify(execFile)(process.execPath, [outfile], { encoding: 'utf8' })
+      expect(stdout.trim()).toBe('sid=42')
+    }
+    finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('every entry exports the same public names', async () => {
