@@ -164,12 +164,29 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     root,
     closed: false,
     native,
-    request: createFetch({ fetch: native as typeof globalThis.fetch }),
+    request: createFetch({ fetch: forOfetch(native) as typeof globalThis.fetch }),
     policy: undefined,
     stateful: false,
     limiter,
   }
   return client
+}
+
+/** See `PROBE` in src/transports/lean-response.ts; `Symbol.for`, so the core imports no transport. */
+const PROBE: symbol = Symbol.for('fetch-session.probe')
+
+/**
+ * The fetch ofetch calls: the session's, and for responses that can (the Node transport's), it
+ * arms the cheap answer to ofetch's check for a body. ofetch reads `response.body` once for that
+ * check, and again only to hand the stream to the caller (`responseType: 'stream'`), which then
+ * gets the real stream.
+ */
+function forOfetch(native: Fetch): Fetch {
+  return (input, init) => native(input, init).then((response) => {
+    const probe = (response as unknown as Record<symbol, unknown>)[PROBE]
+    if (typeof probe === 'function') probe.call(response)
+    return response
+  })
 }
 
 /** The `RequestInit` members a transport may read (fetch spec, plus undici's `dispatcher`). */

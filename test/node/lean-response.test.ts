@@ -113,6 +113,7 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
         })
         return
       }
+      case '/events': return send(200, { 'content-type': 'text/event-stream' }, 'data: one\n\n')
       case '/big': {
         big = { written: 0 }
         const state = big
@@ -609,6 +610,29 @@ describe('through the Node adapter', () => {
     const before = midBodyClosed
     expect(await session('/redirect-trickling')).toEqual(JSON.parse(JSON_BODY))
     await expect.poll(() => midBodyClosed, { timeout: 2000 }).toBe(before + 1)
+    await session.close()
+  })
+
+  it('ofetch\'s check for a body builds no stream, yet every reader the caller has gets a real one', async () => {
+    const session = createSession({ baseURL: base, retry: false })
+    const seen: unknown[] = []
+    // A hook reads the body after ofetch's check: a real stream (tee'd by nobody, still readable).
+    expect(await session('/json', { onResponse: ({ response }) => { seen.push(response.body) } })).toEqual(JSON.parse(JSON_BODY))
+    expect(seen[0]).toBeInstanceOf(ReadableStream)
+    // .raw: parsed into _data, and its body is a real (used) stream.
+    const raw = await session.raw('/json')
+    expect(raw._data).toEqual(JSON.parse(JSON_BODY))
+    expect(raw.body).toBeInstanceOf(ReadableStream)
+    // responseType 'stream', and a text/event-stream ofetch detects as one: the caller gets the stream.
+    const stream = await session('/json', { responseType: 'stream' })
+    expect(stream).toBeInstanceOf(ReadableStream)
+    expect(await new Response(stream).json()).toEqual(JSON.parse(JSON_BODY))
+    const events = await session<ReadableStream<Uint8Array>>('/events')
+    expect(events).toBeInstanceOf(ReadableStream)
+    expect(await new Response(events).text()).toBe('data: one\n\n')
+    // session.native() is fetch as is: nothing armed.
+    const native = await session.native(`${base}/json`)
+    expect(native.body).toBeInstanceOf(ReadableStream)
     await session.close()
   })
 
