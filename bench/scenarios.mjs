@@ -36,7 +36,7 @@ export const SCENARIOS = {
   'json': {
     title: 'small JSON, sequential',
     requests: 20000,
-    warmupMs: 700,
+    warmupMs: 1200,
     concurrency: 1,
     run: (client, bases) => client.get(`${bases[0]}/json`),
     check: result => (result?.id === 1 ? undefined : `unexpected body ${JSON.stringify(result)}`),
@@ -44,7 +44,7 @@ export const SCENARIOS = {
   'json-32': {
     title: 'small JSON, 32 in flight',
     requests: 40000,
-    warmupMs: 700,
+    warmupMs: 1200,
     concurrency: 32,
     run: (client, bases) => client.get(`${bases[0]}/json`),
     check: result => (result?.id === 1 ? undefined : `unexpected body ${JSON.stringify(result)}`),
@@ -52,7 +52,7 @@ export const SCENARIOS = {
   'cookies': {
     title: `cookie round trip (jar of ${SITES * COOKIES_PER_SITE} cookies, ${SITES} sites)`,
     requests: 20000,
-    warmupMs: 700,
+    warmupMs: 1200,
     concurrency: 1,
     async setup(client, bases) {
       for (const base of bases) await client.get(`${base}/setup-cookies?n=${COOKIES_PER_SITE}`)
@@ -64,7 +64,7 @@ export const SCENARIOS = {
   'redirect': {
     title: '3-hop redirect chain, a Set-Cookie per hop',
     requests: 5000,
-    warmupMs: 700,
+    warmupMs: 1200,
     concurrency: 1,
     run: (client, bases) => client.follow(`${bases[0]}/redirect/3`),
     check: (result, client) => (result && (!client.jar || result.hops === 3) ? undefined : `the final request carried ${result?.hops} hop cookies, expected 3`),
@@ -73,7 +73,7 @@ export const SCENARIOS = {
   'download': {
     title: '1 MiB download',
     requests: 1000,
-    warmupMs: 700,
+    warmupMs: 1200,
     concurrency: 1,
     run: (client, bases) => client.bytes(`${bases[0]}/bytes`),
     check: result => (result === MIB ? undefined : `read ${result} bytes, expected ${MIB}`),
@@ -81,7 +81,7 @@ export const SCENARIOS = {
   'regular': {
     title: 'small JSON, a new connection per request',
     requests: 5000,
-    warmupMs: 700,
+    warmupMs: 1200,
     concurrency: 1,
     run: (client, bases) => client.get(`${bases[0]}/json-close`),
     check: result => (result?.id === 1 ? undefined : `unexpected body ${JSON.stringify(result)}`),

@@ -64,3 +64,21 @@ describe('README examples', () => {
     expect(rewriteSubpaths(code)).not.toMatch(/from 'fetch-session\//)
   })
 })
+
+describe('README benchmarks', () => {
+  it('shows the figures of the last `npm run bench` (bench/results.json), as bench/readme.mjs writes them', async () => {
+    const { benchBlock, START, END } = await import(join(root, 'bench/readme.mjs')) as {
+      benchBlock: (run: unknown) => string
+      START: string
+      END: string
+    }
+    const start = readme.indexOf(START)
+    const end = readme.indexOf(END)
+    expect(start).toBeGreaterThan(-1)
+    expect(end).toBeGreaterThan(start)
+    const run = JSON.parse(readFileSync(join(root, 'bench/results.json'), 'utf8'))
+    const block = readme.slice(start, end + END.length)
+    expect(block).toBe(benchBlock(run))
+    expect(block).toMatch(/\| small JSON, sequential \| 1\.00 \(\d+ µs\) \|/)
+  })
+})
