@@ -28,7 +28,7 @@ import { withBodyWatch } from './progress'
 import { discard, withRedirects } from './redirect'
 import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry } from './retry'
 import type { RetryPolicy } from './retry'
-import { Deadline, raceSignal, releaseWhenDone, sleep } from './timeout'
+import { Deadline, NEVER_ABORTED, raceSignal, releaseWhenDone, sleep } from './timeout'
 import type { AttemptScope } from './timeout'
 import type {
   $Fetch,
@@ -490,7 +490,9 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       let release: (() => void) | undefined
       try {
         if (client.limiter) release = await client.limiter.acquire(url.host, scope.signal)
-        const response = await raceSignal(client.request.raw(url.href, { ...fetchOptions, signal: scope.signal } as never), scope.signal) as FetchResponse<any>
+        // A call nothing can abort gives the transport no signal (no listener to add and remove).
+        const signal = scope.signal === NEVER_ABORTED ? undefined : scope.signal
+        const response = await raceSignal(client.request.raw(url.href, { ...fetchOptions, signal } as never), scope.signal) as FetchResponse<any>
         withHistory(response, callState)
         const data = response._data as ReadableStream<Uint8Array> | undefined
         if (data && typeof (data as ReadableStream).getReader === 'function' && (timeouts.total !== undefined || timeouts.attempt !== undefined || signals.length > 0)) {

@@ -55,6 +55,12 @@ export interface AttemptScope {
   dispose: () => void
 }
 
+/**
+ * The signal of a call that nothing can abort (no caller signal, no deadline): shared, never
+ * aborted, and never handed to the transport, so a plain call sets up no abort plumbing at all.
+ */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal
+
 /** The deadline of a whole call (all attempts, waits and body reads). */
 export class Deadline {
   readonly signal: AbortSignal
@@ -64,16 +70,21 @@ export class Deadline {
   callerSignal: AbortSignal | undefined
   readonly total: number | undefined
   readonly startedAt: number
-  readonly #controller: AbortController
+  readonly #controller: AbortController | undefined
   readonly #unsubscribe: Array<() => void> = []
   #timer: ReturnType<typeof setTimeout> | undefined
   #disposed = false
 
   constructor(callerSignals: AbortSignal[], total: number | undefined) {
-    this.#controller = new AbortController()
-    this.signal = this.#controller.signal
     this.total = total
     this.startedAt = Date.now()
+    if (callerSignals.length === 0 && total === undefined) {
+      this.#controller = undefined
+      this.signal = NEVER_ABORTED
+      return
+    }
+    this.#controller = new AbortController()
+    this.signal = this.#controller.signal
     for (const signal of new Set(callerSignals)) {
       if (signal.aborted) {
         this.#abortByCaller(signal)
@@ -139,14 +150,14 @@ export class Deadline {
     if (this.signal.aborted) return
     this.kind = 'caller'
     this.callerSignal = signal
-    this.#controller.abort(signal.reason)
+    this.#controller?.abort(signal.reason)
     this.dispose()
   }
 
   #abortByTimeout(total: number): void {
     if (this.signal.aborted) return
     this.kind = 'total'
-    this.#controller.abort(timeoutReason(`deadline of ${total} ms passed`))
+    this.#controller?.abort(timeoutReason(`deadline of ${total} ms passed`))
     this.dispose()
   }
 }
@@ -190,6 +201,7 @@ const ABORT_GRACE = 100
  * deadline by more than that.
  */
 export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal === NEVER_ABORTED) return promise
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const onAbort = (): void => {
