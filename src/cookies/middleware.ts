@@ -20,8 +20,11 @@ export function withCookies(jar: CookieJarLike): Middleware {
     const response = await next(url, { ...init, headers })
     const setCookies = getSetCookies(response.headers)
     const stored: StoredCookie[] = []
+    let insecure: boolean | undefined
     for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
       if (tooLarge(setCookie)) continue
+      insecure ??= !isSecureContext(url, jar)
+      if (insecure && await shadowsSecureCookie(jar, setCookie, url)) continue
       try {
         const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
         if (cookie?.domain) stored.push(cookie)
@@ -110,6 +113,65 @@ async function evict(store: StoreLike, cookies: StoredCookie[], excess: number):
   const time = (value: StoredCookie['lastAccessed']): number => value instanceof Date ? value.getTime() : 0
   const oldest = [...cookies].sort((a, b) => time(a.lastAccessed ?? a.creation) - time(b.lastAccessed ?? b.creation)).slice(0, excess)
   for (const cookie of oldest) await store.removeCookie(cookie.domain!, cookie.path ?? '/', cookie.key)
+}
+
+/**
+ * Whether a Secure cookie may be set from `url`, as tough-cookie decides (its
+ * `isPotentiallyTrustworthy`): https, or loopback (`127.0.0.0/8`, `::1`, `localhost`) unless the
+ * jar was made with `allowSecureOnLocal: false`.
+ */
+function isSecureContext(url: string, jar: CookieJarLike): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  }
+  catch {
+    return false
+  }
+  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return true
+  if ((jar as { allowSecureOnLocal?: boolean }).allowSecureOnLocal === false) return false
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase()
+  return /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost')
+}
+
+/**
+ * RFC 6265bis §5.7 ("leave secure cookies alone"): a cookie set without `Secure` from an insecure
+ * origin is ignored when the jar holds a `Secure` cookie of the same name that this host is sent
+ * over https on the new cookie's path, so a plain-http response (or whoever forged it on the
+ * network) cannot overwrite or shadow the https session cookie. tough-cookie does not do this.
+ * Existing cookies of sibling subdomains (the rule's "vice versa") are not looked up.
+ */
+async function shadowsSecureCookie(jar: CookieJarLike, setCookie: string, url: string): Promise<boolean> {
+  const [pair = '', ...attributes] = setCookie.split(';')
+  const equals = pair.indexOf('=')
+  const name = equals === -1 ? '' : pair.slice(0, equals).trim()
+  let path: string | undefined
+  for (const attribute of attributes) {
+    const at = attribute.indexOf('=')
+    const key = (at === -1 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
+    if (key === 'secure') return false
+    if (key === 'path') {
+      const value = at === -1 ? '' : attribute.slice(at + 1).trim()
+      path = value.startsWith('/') ? value : undefined
+    }
+  }
+  let target: URL
+  try {
+    target = new URL(url)
+  }
+  catch {
+    return false
+  }
+  // The default path (RFC 6265 §5.1.4): the request path up to, not including, its last `/`.
+  if (path === undefined) {
+    const last = target.pathname.lastIndexOf('/')
+    path = last <= 0 ? '/' : target.pathname.slice(0, last)
+  }
+  target.protocol = 'https:'
+  target.pathname = path
+  target.search = ''
+  const existing = await readJar(jar, target.href) as Array<{ key: string, secure?: boolean }>
+  return existing.some(cookie => cookie.key === name && cookie.secure === true)
 }
 
 async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: string, cookieString: () => string }>> {

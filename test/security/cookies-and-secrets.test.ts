@@ -3,6 +3,7 @@
  * Each case names its entry in ../shared/research/reliability-catalogue.md (#n).
  */
 import { inspect } from 'node:util'
+import { CookieJar } from 'tough-cookie'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AuthError, createSession, HTTPError, NetworkError, RedirectError, TimeoutError } from '../../src/index'
 import { COOKIE_LIMITS } from '../../src/cookies/middleware'
@@ -75,6 +76,37 @@ describe('hostile Set-Cookie', () => {
     ])
     const names = (await session.cookies.getCookies(server.url)).map(cookie => cookie.key)
     expect(names).toEqual(['__Host-ok'])
+    await session.close()
+  })
+})
+
+describe('leave secure cookies alone (RFC 6265bis §5.7)', () => {
+  // tough-cookie treats loopback as a secure context by default (like browsers); a jar with
+  // allowSecureOnLocal: false makes http://127.0.0.1 what any other plain-http host is.
+  it('a plain-http response cannot overwrite or shadow a Secure cookie of the host; other cookies are stored', async () => {
+    const session = createSession({ baseURL: server.url, cookies: new CookieJar(undefined, { allowSecureOnLocal: false }) })
+    const https = `https://127.0.0.1:${server.port}/`
+    // Set earlier by the site over https.
+    await session.cookies.setCookie('sid=good; Secure; Path=/', https)
+    await session.cookies.setCookie('pref=dark; Secure; Path=/app', https)
+    await setCookies(session, ['sid=evil; Path=/', 'sid=evil2; Path=/deeper', 'other=1; Path=/', 'pref=light; Path=/'])
+    const overHttps = await session.cookies.getCookies(`${https}deeper/app`)
+    expect(overHttps.map(cookie => `${cookie.key}=${cookie.value}${cookie.secure ? ' (Secure)' : ''}`).sort())
+      // sid: refused twice (its path '/' covers both); pref=light: its path '/' is not under the
+      // Secure cookie's '/app', so the rule does not apply and it is a cookie of its own.
+      .toEqual(['other=1', 'pref=light', 'sid=good (Secure)'])
+    expect((await session.cookies.getCookies(`${https}app`)).map(cookie => `${cookie.key}=${cookie.value}`).sort())
+      .toEqual(['other=1', 'pref=dark', 'pref=light', 'sid=good'])
+    // Over http, the Secure cookie is not sent, and nothing took its place.
+    expect((await session('/cookies')).cookies).toEqual({ other: '1', pref: 'light' })
+    await session.close()
+  })
+
+  it('loopback is a secure context by default: there, http may replace it (as browsers allow on localhost)', async () => {
+    const session = createSession({ baseURL: server.url })
+    await session.cookies.setCookie('sid=good; Secure; Path=/', server.url)
+    await setCookies(session, ['sid=next; Path=/'])
+    expect((await session('/cookies')).cookies).toEqual({ sid: 'next' })
     await session.close()
   })
 })
