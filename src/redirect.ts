@@ -4,6 +4,7 @@ import type { CallState } from './compose'
 import { RedirectError } from './errors'
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
 import type { RedirectHop } from './types'
+import { DISCARD } from './response-hooks'
 
 /** Statuses that are followed. 300, 304 and 305 are not (got `test/redirects.ts`; catalogue #17). */
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
@@ -129,12 +130,6 @@ export function withRedirects(): Middleware {
     }
   }
 }
-
-/**
- * The method of a response that drops its body without building its stream (the Node transport's
- * lean responses have it); `Symbol.for`, so the core needs no import from a transport.
- */
-const DISCARD: symbol = Symbol.for('fetch-session.discard')
 
 /** Cancels a response body we will not read, without waiting and without an unhandled rejection. */
 export function discard(response: Response): void {

@@ -26,6 +26,7 @@ import type { CallAuth } from './auth'
 import { Limiter } from './limit'
 import { withBodyWatch } from './progress'
 import { discard, withRedirects } from './redirect'
+import { PROBE } from './response-hooks'
 import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry } from './retry'
 import type { RetryPolicy } from './retry'
 import { Deadline, NEVER_ABORTED, raceSignal, releaseWhenDone, sleep } from './timeout'
@@ -171,9 +172,6 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
   }
   return client
 }
-
-/** See `PROBE` in src/transports/lean-response.ts; `Symbol.for`, so the core imports no transport. */
-const PROBE: symbol = Symbol.for('fetch-session.probe')
 
 /**
  * The fetch ofetch calls: the session's, and for responses that can (the Node transport's), it

@@ -16,22 +16,7 @@
 import * as streams from 'node:stream'
 import type { BodySource } from './body-source'
 import { unusable } from './body-source'
-
-/**
- * `response[DISCARD]()`: drops a body nobody will read, like `response.body.cancel()` but without
- * building the stream first (~20 µs on Node 20). Callers that drop bodies (a redirect layer) can
- * use it when present; `Symbol.for`, so nothing needs to import it.
- */
-export const DISCARD: unique symbol = Symbol.for('fetch-session.discard') as never
-
-/**
- * `response[PROBE]()`: the next read of `body` only asks whether there is one. ofetch reads
- * `response.body` once, for its truth, before it calls `text()` or `json()`; answering that
- * without building the stream saves one `ReadableStream` per call (~20 µs on Node 20). The
- * session arms it right before handing the response to ofetch; every later read (ofetch's own for
- * `responseType: 'stream'`, a hook's, the caller's) gets the stream.
- */
-const PROBE: unique symbol = Symbol.for('fetch-session.probe') as never
+import { DISCARD, PROBE } from '../response-hooks'
 
 const decoder = new TextDecoder()
 /** Whether a stream was read or cancelled (node:stream, v16.8+; not in @types/node 20). */
