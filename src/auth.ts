@@ -100,16 +100,7 @@ export function withAuth(): Middleware {
     // Digest: answer a known challenge at once; otherwise (or when the server wants a new one) get one.
     const target = new URL(url)
     const uri = target.pathname + target.search
-    if (state.digest) {
-      const response = await send(await digestHeader(options.username, options.password, method, uri, state.digest))
-      if (response.status !== 401 || !canReplay) return response
-      const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
-      if (!challenge) return response
-      discard(response)
-      state.digest = { challenge, count: 0 }
-      return send(await digestHeader(options.username, options.password, method, uri, state.digest))
-    }
-    const response = await send(undefined)
+    const response = await send(state.digest ? await digestHeader(options.username, options.password, method, uri, state.digest) : undefined)
     if (response.status !== 401 || !canReplay) return response
     const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
     if (!challenge) return response
