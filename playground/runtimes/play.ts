@@ -12,9 +12,7 @@
  * duration; exits non-zero when the runtime is missing (code 2) or the example failed (code 1).
  */
 import { execFile, spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
@@ -22,6 +20,7 @@ import { startServer } from '../../test/helpers/server'
 import type { TestServer } from '../../test/helpers/server'
 import { binary, resolvePackage, root } from '../../test/runtimes/common'
 import { childEnv } from '../../test/runtimes/deno-and-bun'
+import { startWorkerd, stopChild, workerdBinary, workerdConfig } from '../../test/runtimes/workerd-process'
 
 const RUNTIMES = ['node', 'deno', 'bun', 'workerd', 'browser'] as const
 type Runtime = typeof RUNTIMES[number]
@@ -36,20 +35,6 @@ const here = join(root, 'playground', 'runtimes')
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** Flags for a quiet, offline headless Chromium in a container (as in test/runtimes/browser.test.ts). */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
-/** A compatibility date this workerd supports (it refuses dates after its own release). */
-const COMPATIBILITY_DATE = '2025-09-01'
-
-/** The workerd binary as the npm package resolves it, so the process we stop is workerd itself. */
-function workerdBinary(): string | undefined {
-  try {
-    const path = (createRequire(import.meta.url)('workerd') as { default: string }).default
-    return existsSync(path) ? path : undefined
-  }
-  catch {
-    return undefined
-  }
-}
-
 /** The binary that runs `runtime`, or a `MissingRuntime` error saying how to get it. */
 function requireRuntime(runtime: Runtime): string {
   const found = runtime === 'node'
@@ -122,79 +107,25 @@ async function runCli(runtime: 'node' | 'deno' | 'bun', bin: string, file: strin
 
 /** workerd: serve a worker that runs the example inside one request, and ask it once. */
 async function runWorkerd(bin: string, dir: string, server: TestServer): Promise<Outcome> {
+  // `embed` paths are relative to the config file, which sits next to the example.
   const configFile = join(dir, 'config.capnp')
-  // `embed` paths are relative to the config file; loopback is allowed for the worker's fetch.
-  writeFileSync(configFile, `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .example),
-    (name = "internet", network = (allow = ["public", "private", "local"])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-
-const example :Workerd.Worker = (
-  modules = [(name = "example.mjs", esModule = embed "example.mjs")],
-  compatibilityDate = "${COMPATIBILITY_DATE}",
-  globalOutbound = "internet",
-);
-`)
-  // fd 3 is workerd's control channel: it reports the port of each socket once it listens.
-  const child = spawn(bin, ['serve', configFile, '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
-  let logs = ''
-  child.stdout!.on('data', (chunk) => { logs += chunk })
-  child.stderr!.on('data', (chunk) => { logs += chunk })
+  writeFileSync(configFile, workerdConfig('example.mjs'))
+  const worker = await startWorkerd(bin, configFile, dir)
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let control = ''
-      const timer = setTimeout(() => reject(new Error(`workerd did not start within 20 s:\n${logs}`)), 20_000)
-      ;(child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => {
-        control += chunk
-        for (const line of control.split('\n')) {
-          try {
-            const message = JSON.parse(line) as { event?: string, socket?: string, port?: number }
-            if (message.event === 'listen' && message.socket === 'http' && message.port) {
-              clearTimeout(timer)
-              resolve(message.port)
-            }
-          }
-          catch {}
-        }
-      })
-      child.once('error', (error) => {
-        clearTimeout(timer)
-        reject(error)
-      })
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer)
-        reject(new Error(`workerd exited (${code ?? signal}) before listening:\n${logs}`))
-      })
-    })
-    const response = await fetch(`http://127.0.0.1:${port}/?base=${encodeURIComponent(server.url)}`, { signal: AbortSignal.timeout(LIMIT_MS) })
+    const response = await fetch(`http://127.0.0.1:${worker.port}/?base=${encodeURIComponent(server.url)}`, { signal: AbortSignal.timeout(LIMIT_MS) })
     const text = await response.text()
     let answer: { lines?: string[], error?: string }
     try {
       answer = JSON.parse(text) as typeof answer
     }
     catch {
-      return { lines: [], error: `the worker answered ${response.status}: ${text}\n${logs}` }
+      return { lines: [], error: `the worker answered ${response.status}: ${text}\n${worker.logs()}` }
     }
-    return { lines: answer.lines ?? [], error: answer.error ?? (response.ok ? undefined : `the worker answered ${response.status}\n${logs}`) }
+    return { lines: answer.lines ?? [], error: answer.error ?? (response.ok ? undefined : `the worker answered ${response.status}\n${worker.logs()}`) }
   }
   finally {
-    await stop(child)
+    await stopChild(worker.child)
   }
-}
-
-/** Ends a child we started: SIGTERM, then SIGKILL after 3 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise(resolve => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
-  await exited
-  clearTimeout(timer)
 }
 
 /** The browser: headless Chromium opens the page the test server serves, and we read what it shows. */
