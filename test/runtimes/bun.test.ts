@@ -15,7 +15,7 @@ import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
-import { caFiles, childEnv, probe, requireBinary, startHttp2Server, startSocketCounter } from './deno-and-bun'
+import { childEnv, expectCloseReleasesConnections, expectTlsOptions, probe, requireBinary, startHttp2Server } from './deno-and-bun'
 
 let certificates: TestCertificates
 let server: TestServer
@@ -96,55 +96,9 @@ describe('bun: in a process of its own', () => {
   })
 
   it('tls: ca is trusted besides the default store (NODE_EXTRA_CA_CERTS here); cert + key present a client certificate', async (context) => {
-    const bin = requireBinary('bun', context)
-    const mutual = await startServer({ tls: { cert: certificates.cert, key: certificates.key, ca: certificates.ca, requestCert: true, rejectUnauthorized: true } })
-    const files = caFiles(certificates.ca)
-    try {
-      const { ca, clientCert: cert, clientKey: key } = certificates
-      const result = await probe('bun', [bin], {
-        sessions: [
-          // The test CA is in the default store; a `tls.ca` naming another CA must not replace that store.
-          { label: 'default store kept', options: { tls: { ca: files.other } }, requests: [`${secure.url}/get`] },
-          { label: 'no client certificate', options: { tls: { ca }, retry: false }, requests: [`${mutual.url}/get`] },
-          { label: 'client certificate', options: { tls: { ca, cert, key } }, requests: [`${mutual.url}/get`] },
-          { label: 'cert without key', options: { tls: { ca, cert } }, requests: [] },
-        ],
-      }, { NODE_EXTRA_CA_CERTS: files.trusted })
-      expect(result.sessions['default store kept']!.data).toMatchObject([{ method: 'GET' }])
-      expect(result.sessions['no client certificate']!.error).toMatchObject({ name: 'NetworkError' })
-      expect(result.sessions['client certificate']!.data).toMatchObject([{ method: 'GET' }])
-      expect(result.sessions['cert without key']!.refused).toMatchObject({ name: 'TypeError' })
-    }
-    finally {
-      files.remove()
-      await mutual.close()
-    }
+    await expectTlsOptions('bun', [requireBinary('bun', context)], 'NODE_EXTRA_CA_CERTS', certificates, secure.url)
   })
-
   it('close() releases the session\'s connections (its mounts\' too), and the process then exits by itself', async (context) => {
-    const bin = requireBinary('bun', context)
-    const own = await startServer()
-    const counter = await startSocketCounter(own)
-    try {
-      const conn = (base: string): string[] => [1, 2, 3].map(() => `${base}/conn`)
-      const result = await probe('bun', [bin], {
-        sessions: [{
-          label: 'pooled',
-          options: { pool: { keepAliveTimeout: 60_000 } },
-          mount: { prefix: `${own.altUrl}/`, options: { pool: { keepAliveTimeout: 60_000 } } },
-          requests: [...conn(own.url), ...conn(own.altUrl)],
-        }],
-        sockets: counter.url,
-      })
-      expect(result.sessions.pooled!.error).toBeUndefined()
-      // Kept alive until close(): at least one connection each for the session and its mount.
-      expect(result.socketsBeforeClose).toBeGreaterThanOrEqual(2)
-      expect(result.socketsAfterClose!.at(-1)).toBe(0)
-      expect(result.socketsAfterClose!.length).toBeLessThanOrEqual(10)
-      expect(result.exitDelay).toBeLessThan(2000)
-    }
-    finally {
-      await Promise.all([counter.close(), own.close()])
-    }
+    await expectCloseReleasesConnections('bun', [requireBinary('bun', context)])
   })
 })

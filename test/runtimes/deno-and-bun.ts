@@ -1,6 +1,7 @@
 /**
  * Shared by the Deno and Bun runners: the binary check, the fixtures of their runtime-specific
- * tests (an HTTP/2 server, a socket counter), and `probe()`, which runs
+ * tests (an HTTP/2 server, a socket counter), the checks both runtimes pass the same way (`tls`,
+ * `close()`), and `probe()`, which runs
  * `test/conformance/entries/probe.ts` in a process of its own (asynchronously: the test servers
  * run in this process and must keep answering).
  */
@@ -14,8 +15,11 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { expect } from 'vitest'
 import type { ProbePlan, ProbeResult } from '../conformance/entries/probe'
+import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
+import type { TestCertificates } from '../helpers/tls'
 import { binary, bundle, isCI, root } from './common'
 
 const run = promisify(execFile)
@@ -88,4 +92,61 @@ export function caFiles(pem: string): { trusted: string, other: string, remove: 
   writeFileSync(trusted, pem)
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=fetch-session other CA'], { cwd: dir, stdio: 'pipe' })
   return { trusted, other: readFileSync(join(dir, 'other.pem'), 'utf8'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * `tls` in `runtime` (run as `command`): a `ca` is trusted besides the default store (which trusts
+ * the test CA through the runtime's extra-CA variable `caVariable`), `cert` + `key` present a client
+ * certificate to a server that requires one, and `cert` without `key` is refused.
+ */
+export async function expectTlsOptions(runtime: 'deno' | 'bun', command: string[], caVariable: string, certificates: TestCertificates, secureUrl: string): Promise<void> {
+  const mutual = await startServer({ tls: { cert: certificates.cert, key: certificates.key, ca: certificates.ca, requestCert: true, rejectUnauthorized: true } })
+  const files = caFiles(certificates.ca)
+  try {
+    const { ca, clientCert: cert, clientKey: key } = certificates
+    const result = await probe(runtime, command, {
+      sessions: [
+        // The test CA is in the default store; a `tls.ca` naming another CA must not replace that store.
+        { label: 'default store kept', options: { tls: { ca: files.other } }, requests: [`${secureUrl}/get`] },
+        { label: 'no client certificate', options: { tls: { ca }, retry: false }, requests: [`${mutual.url}/get`] },
+        { label: 'client certificate', options: { tls: { ca, cert, key } }, requests: [`${mutual.url}/get`] },
+        { label: 'cert without key', options: { tls: { ca, cert } }, requests: [] },
+      ],
+    }, { [caVariable]: files.trusted })
+    expect(result.sessions['default store kept']!.data).toMatchObject([{ method: 'GET' }])
+    expect(result.sessions['no client certificate']!.error).toMatchObject({ name: 'NetworkError' })
+    expect(result.sessions['client certificate']!.data).toMatchObject([{ method: 'GET' }])
+    expect(result.sessions['cert without key']!.refused).toMatchObject({ name: 'TypeError' })
+  }
+  finally {
+    files.remove()
+    await mutual.close()
+  }
+}
+
+/** `close()` in `runtime` releases the session's connections (its mounts' too), and the process then exits by itself. */
+export async function expectCloseReleasesConnections(runtime: 'deno' | 'bun', command: string[]): Promise<void> {
+  const own = await startServer()
+  const counter = await startSocketCounter(own)
+  try {
+    const conn = (base: string): string[] => [1, 2, 3].map(() => `${base}/conn`)
+    const result = await probe(runtime, command, {
+      sessions: [{
+        label: 'pooled',
+        options: { pool: { keepAliveTimeout: 60_000 } },
+        mount: { prefix: `${own.altUrl}/`, options: { pool: { keepAliveTimeout: 60_000 } } },
+        requests: [...conn(own.url), ...conn(own.altUrl)],
+      }],
+      sockets: counter.url,
+    })
+    expect(result.sessions.pooled!.error).toBeUndefined()
+    // Kept alive until close(): at least one connection each for the session and its mount.
+    expect(result.socketsBeforeClose).toBeGreaterThanOrEqual(2)
+    expect(result.socketsAfterClose!.at(-1)).toBe(0)
+    expect(result.socketsAfterClose!.length).toBeLessThanOrEqual(10)
+    expect(result.exitDelay).toBeLessThan(2000)
+  }
+  finally {
+    await Promise.all([counter.close(), own.close()])
+  }
 }
