@@ -20,11 +20,12 @@ export function withCookies(jar: CookieJarLike): Middleware {
     const response = await next(url, { ...init, headers })
     const setCookies = getSetCookies(response.headers)
     const stored: StoredCookie[] = []
-    let insecure: boolean | undefined
+    // The URL of an insecure response (parsed once, for the first Set-Cookie), or null.
+    let insecure: URL | null | undefined
     for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
       if (tooLarge(setCookie)) continue
-      insecure ??= !isSecureContext(url, jar)
-      if (insecure && await shadowsSecureCookie(jar, setCookie, url)) continue
+      insecure ??= insecureURL(url, jar)
+      if (insecure && await shadowsSecureCookie(jar, setCookie, insecure)) continue
       try {
         const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
         if (cookie?.domain) stored.push(cookie)
@@ -116,22 +117,24 @@ async function evict(store: StoreLike, cookies: StoredCookie[], excess: number):
 }
 
 /**
- * Whether a Secure cookie may be set from `url`, as tough-cookie decides (its
- * `isPotentiallyTrustworthy`): https, or loopback (`127.0.0.0/8`, `::1`, `localhost`) unless the
- * jar was made with `allowSecureOnLocal: false`.
+ * `url`, parsed, when a Secure cookie may not be set from it; null when it may, as tough-cookie
+ * decides (its `isPotentiallyTrustworthy`): https, or loopback (`127.0.0.0/8`, `::1`,
+ * `localhost`) unless the jar was made with `allowSecureOnLocal: false`. An unparsable URL is
+ * left to tough-cookie, which refuses its cookies anyway.
  */
-function isSecureContext(url: string, jar: CookieJarLike): boolean {
+function insecureURL(url: string, jar: CookieJarLike): URL | null {
   let parsed: URL
   try {
     parsed = new URL(url)
   }
   catch {
-    return false
+    return null
   }
-  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return true
-  if ((jar as { allowSecureOnLocal?: boolean }).allowSecureOnLocal === false) return false
+  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return null
+  if ((jar as { allowSecureOnLocal?: boolean }).allowSecureOnLocal === false) return parsed
   const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase()
-  return /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost')
+  const loopback = /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost')
+  return loopback ? null : parsed
 }
 
 /**
@@ -141,7 +144,7 @@ function isSecureContext(url: string, jar: CookieJarLike): boolean {
  * network) cannot overwrite or shadow the https session cookie. tough-cookie does not do this.
  * Existing cookies of sibling subdomains (the rule's "vice versa") are not looked up.
  */
-async function shadowsSecureCookie(jar: CookieJarLike, setCookie: string, url: string): Promise<boolean> {
+async function shadowsSecureCookie(jar: CookieJarLike, setCookie: string, url: URL): Promise<boolean> {
   const [pair = '', ...attributes] = setCookie.split(';')
   const equals = pair.indexOf('=')
   const name = equals === -1 ? '' : pair.slice(0, equals).trim()
@@ -155,13 +158,7 @@ async function shadowsSecureCookie(jar: CookieJarLike, setCookie: string, url: s
       path = value.startsWith('/') ? value : undefined
     }
   }
-  let target: URL
-  try {
-    target = new URL(url)
-  }
-  catch {
-    return false
-  }
+  const target = new URL(url)
   // The default path (RFC 6265 §5.1.4): the request path up to, not including, its last `/`.
   if (path === undefined) {
     const last = target.pathname.lastIndexOf('/')
