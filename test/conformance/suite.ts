@@ -6,6 +6,7 @@
  * Feature tags name the rows of the README's runtime table.
  */
 import type { Harness } from './harness'
+import { AREAS } from './areas'
 
 /** The package as loaded in the runtime under test (the built `dist/` of its export condition). */
 export type Library = typeof import('../../src/index')
@@ -62,16 +63,12 @@ async function caught(promise: Promise<unknown>): Promise<Error & Record<string,
 }
 
 /** Registers the suite's tests on the harness. */
-export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteEnv): void {
+export function defineSuite(harness: Harness, env: SuiteEnv): void {
+  const { describe, it, skip, expect } = harness
   const { lib, base, alt } = env
   const { createSession, $fetch } = lib
-  const unique = `${env.runtime}-${Math.random().toString(36).slice(2, 8)}`
-  let counter = 0
-  const key = (name: string): string => `${unique}-${name}-${++counter}`
-  const serverOnly = (name: string, features: string[], fn: () => unknown, reason = 'in browsers the browser owns cookies and redirects (Set-Cookie is unreadable, redirect: "manual" is opaque)'): void => {
-    if (env.browser) skip(name, features, reason)
-    else it(name, features, fn)
-  }
+  const tools = createTools(harness, env)
+  const { key, serverOnly } = tools
 
   describe('cookies', () => {
     serverOnly('keeps the cookie of every redirect hop', [FEATURES.cookies], async () => {
@@ -417,5 +414,36 @@ export function defineSuite({ describe, it, skip, expect }: Harness, env: SuiteE
         await session.close()
       })
     })
+  }
+
+  // Areas of their own (test/conformance/areas/*.ts), each registered in areas.ts.
+  for (const define of AREAS) define(harness, env, tools)
+}
+
+/** What every area of the suite shares. */
+export interface SuiteTools {
+  /** A key unique to this run, for the server's per-key counters (`?key=`, `/flaky/:key`). */
+  key: (name: string) => string
+  /** `it()` everywhere but in browsers, where the browser owns cookies and redirects. */
+  serverOnly: (name: string, features: string[], fn: () => unknown, reason?: string) => void
+  /** The error a promise rejects with (fails when it resolves). */
+  caught: (promise: Promise<unknown>) => Promise<Error & Record<string, any>>
+  sleep: (ms: number) => Promise<void>
+}
+
+/** An area of the suite: registers its tests on the harness. */
+export type SuiteArea = (harness: Harness, env: SuiteEnv, tools: SuiteTools) => void
+
+function createTools({ it, skip }: Harness, env: SuiteEnv): SuiteTools {
+  const unique = `${env.runtime}-${Math.random().toString(36).slice(2, 8)}`
+  let counter = 0
+  return {
+    key: (name: string): string => `${unique}-${name}-${++counter}`,
+    serverOnly: (name, features, fn, reason = 'in browsers the browser owns cookies and redirects (Set-Cookie is unreadable, redirect: "manual" is opaque)'): void => {
+      if (env.browser) skip(name, features, reason)
+      else it(name, features, fn)
+    },
+    caught,
+    sleep,
   }
 }
