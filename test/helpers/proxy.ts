@@ -1,10 +1,13 @@
 /**
  * A small forward proxy for the tests: absolute-URI requests (`GET http://host/path`) are
- * forwarded, `CONNECT host:port` opens a tunnel (https, or http when the client tunnels). It
- * counts what went through it, so tests can show a request really used the proxy. Optional
- * `Proxy-Authorization` check. Asked directly (`GET /__stats`), it answers with its counters.
+ * forwarded, `CONNECT host:port` opens a tunnel (https, or http when the client tunnels), or is
+ * answered `502` when that host cannot be reached. It counts what went through it, so tests can
+ * show a request really used the proxy. Optional `Proxy-Authorization` check, and an optional
+ * status every CONNECT is answered with instead of a tunnel (`connectStatus: 403`, as a stock squid
+ * answers CONNECT to a port it does not allow). Asked directly (`GET /__stats`), it answers with
+ * its counters.
  */
-import { request as httpRequest, createServer } from 'node:http'
+import { request as httpRequest, createServer, STATUS_CODES } from 'node:http'
 import type { IncomingMessage, Server } from 'node:http'
 import { connect } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
@@ -19,6 +22,8 @@ export interface ProxyStats {
   authorizations: string[]
   /** Requests refused for missing or wrong credentials. */
   refused: number
+  /** CONNECTs answered with `connectStatus` (credentials, if required, were right). */
+  denied: number
 }
 
 /** A running proxy. */
@@ -33,9 +38,17 @@ export interface TestProxy {
   close: () => Promise<void>
 }
 
-/** Starts the proxy; with `auth` ('user:pass'), requests without those credentials get 407. */
-export async function startProxy(options: { auth?: string } = {}): Promise<TestProxy> {
-  const stats: ProxyStats = { forwarded: [], connects: [], authorizations: [], refused: 0 }
+/** Options of `startProxy()`. */
+export interface ProxyOptions {
+  /** 'user:pass': requests without those credentials get 407. */
+  auth?: string
+  /** Answer every CONNECT with this status (and an HTML body, as squid does) instead of opening the tunnel. */
+  connectStatus?: number
+}
+
+/** Starts the proxy. */
+export async function startProxy(options: ProxyOptions = {}): Promise<TestProxy> {
+  const stats: ProxyStats = { forwarded: [], connects: [], authorizations: [], refused: 0, denied: 0 }
   const sockets = new Set<Socket>()
   const expected = options.auth ? `Basic ${Buffer.from(options.auth).toString('base64')}` : undefined
 
@@ -82,8 +95,16 @@ export async function startProxy(options: { auth?: string } = {}): Promise<TestP
   })
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    // A client may reset the connection after a refusal (407, `connectStatus`): nothing to do then.
+    client.on('error', () => client.destroy())
     if (!authorized(req)) {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n')
+      return
+    }
+    if (options.connectStatus !== undefined) {
+      stats.denied++
+      const body = `<html><body><h1>ERROR</h1><p>Access Denied (CONNECT ${req.url})</p></body></html>`
+      client.end(`HTTP/1.1 ${options.connectStatus} ${STATUS_CODES[options.connectStatus] ?? 'Refused'}\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
       return
     }
     const target = req.url ?? ''
@@ -91,7 +112,9 @@ export async function startProxy(options: { auth?: string } = {}): Promise<TestP
     const separator = target.lastIndexOf(':')
     const host = target.slice(0, separator).replace(/^\[|\]$/g, '')
     const port = Number(target.slice(separator + 1))
+    let established = false
     const upstream = connect(port, host, () => {
+      established = true
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
       if (head.length > 0) upstream.write(head)
       upstream.pipe(client)
@@ -99,7 +122,11 @@ export async function startProxy(options: { auth?: string } = {}): Promise<TestP
     })
     sockets.add(upstream)
     upstream.on('close', () => sockets.delete(upstream))
-    upstream.on('error', () => client.destroy())
+    upstream.on('error', () => {
+      // The host cannot be reached: answer the CONNECT as real proxies do (squid: 503), not with a reset.
+      if (!established) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      else client.destroy()
+    })
     client.on('error', () => upstream.destroy())
   })
 
@@ -119,6 +146,7 @@ export async function startProxy(options: { auth?: string } = {}): Promise<TestP
       stats.connects.length = 0
       stats.authorizations.length = 0
       stats.refused = 0
+      stats.denied = 0
     },
     openSockets: () => sockets.size,
     close: () => new Promise<void>((resolve) => {

@@ -38,6 +38,8 @@
  *   /conn                   { connection: id of this socket, request: nth request on it }
  *   /__hits/:key            how many times /flaky/:key (or any key given as ?key=) was hit
  *   /__static/:file         a file of `staticDir` (when the server was started with one)
+ *   /__connections          { tcp, failedHandshakes }: TCP connections accepted so far, and (https) TLS
+ *                           handshakes that failed (a client that refused the certificate…)
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -109,6 +111,10 @@ interface State {
   sessions: Map<string, string>
   tokens: Set<string>
   csrf: Map<string, string>
+  /** TCP connections accepted (before any TLS handshake). */
+  tcp: number
+  /** TLS handshakes that failed (`tlsClientError`). */
+  failedHandshakes: number
 }
 
 const USERS: Record<string, string> = { alice: 'wonderland', user: 'pass', myuser: 'mypass' }
@@ -123,7 +129,7 @@ export interface ServerOptions {
 
 /** Starts the server on a free port, dual-stack. */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const state: State = { requests: [], hits: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map() }
+  const state: State = { requests: [], hits: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map(), tcp: 0, failedHandshakes: 0 }
   const sockets = new Set<Socket>()
   let socketCount = 0
   const socketIds = new WeakMap<Socket, { id: number, requests: number }>()
@@ -178,6 +184,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
+  server.on('connection', () => state.tcp++)
+  server.on('tlsClientError', () => state.failedHandshakes++)
   await new Promise<void>(resolve => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve))
   const { port } = server.address() as AddressInfo
   const scheme = options.tls ? 'https' : 'http'
@@ -606,6 +614,8 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       return send(res, 200, { connection: info.id, request: info.requests })
     case '__hits':
       return send(res, 200, { hits: state.hits.get(parts[1] ?? '') ?? 0 })
+    case '__connections':
+      return send(res, 200, { tcp: state.tcp, failedHandshakes: state.failedHandshakes })
     default:
       return send(res, 404, { error: 'not found', path })
   }
