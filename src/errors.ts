@@ -1,4 +1,6 @@
 import { FetchError } from 'ofetch'
+import { classifyNetworkError } from './network-errors'
+import type { NetworkErrorCode } from './network-errors'
 import type { FetchResponse } from './types'
 
 export { FetchError }
@@ -148,16 +150,32 @@ export class TimeoutError extends FetchError {
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('TimeoutError')
 }
 
-/** No response arrived: connection refused or reset, DNS failure, TLS failure, proxy failure. */
+/**
+ * No response arrived: connection refused or reset, DNS failure, TLS failure, proxy failure.
+ * `code` says which, the same on every runtime (see `NETWORK_ERROR_CODES`); `cause` is the
+ * runtime's own error.
+ *
+ * @example
+ * ```ts
+ * // [GET] "http://127.0.0.1:9999/": network error (ECONNREFUSED): connection refused (connect ECONNREFUSED 127.0.0.1:9999)
+ * if (error instanceof NetworkError && error.code === 'ECONNREFUSED') console.log('is the server up?')
+ * ```
+ */
 export class NetworkError extends FetchError {
-  /** The runtime's error code when it gives one (`ECONNREFUSED`, `UND_ERR_SOCKET`, …). */
-  readonly code: string | undefined
+  /** Why no response arrived: one of `NETWORK_ERROR_CODES`, the same on every runtime. */
+  readonly code: NetworkErrorCode
+  /**
+   * The runtime's own code, when it gave one: `SELF_SIGNED_CERT_IN_CHAIN`, `UND_ERR_SOCKET`,
+   * `ECONNREFUSED`… (Node, Bun); `undefined` where the runtime has none (Deno, workerd, browsers).
+   */
+  readonly runtimeCode: string | undefined
 
   constructor(details: ErrorDetails) {
-    const { message, code } = describeCause(details.cause)
-    super(`${describeRequest(details.method, details.request)}: network error: ${message}`, { cause: details.cause })
+    const { code, runtimeCode, description } = classifyNetworkError(details.cause)
+    super(`${describeRequest(details.method, details.request)}: network error (${code}): ${redactURLsIn(description)}`, { cause: details.cause })
     init(this, 'NetworkError', details)
     this.code = code
+    this.runtimeCode = runtimeCode
   }
 
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('NetworkError')
@@ -255,26 +273,7 @@ export function isSessionError(value: unknown): value is FetchError {
   return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[kErrorKind] === 'string'
 }
 
-/**
- * The deepest useful message and code of a runtime's network error. Runtimes wrap the real
- * reason differently (undici: `TypeError('fetch failed', { cause: Error('connect ECONNREFUSED') })`;
- * Deno: `error sending request for url…`; Bun: a code on the error itself), so walk the chain.
- */
-function describeCause(cause: unknown): { message: string, code: string | undefined } {
-  let message = ''
-  let code: string | undefined
-  let current: unknown = cause
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (typeof current === 'object') {
-      const record = current as { message?: unknown, code?: unknown, cause?: unknown }
-      if (typeof record.message === 'string' && record.message) message = record.message
-      if (typeof record.code === 'string' && !code) code = record.code
-      current = record.cause
-    }
-    else {
-      message = String(current)
-      break
-    }
-  }
-  return { message: redactURL(message || 'fetch failed'), code }
+/** `text` with every URL in it passed through `redactURL` (a runtime's message may name the request or the proxy). */
+function redactURLsIn(text: string): string {
+  return text.replace(/\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]+/gi, url => redactURL(url))
 }

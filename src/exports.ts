@@ -13,6 +13,8 @@ export {
   TimeoutError,
 } from './errors'
 export type { ErrorDetails, RedirectErrorCode, TimeoutPhase } from './errors'
+export { NETWORK_ERROR_CODES } from './network-errors'
+export type { NetworkErrorCode, NetworkErrorCodes } from './network-errors'
 export { UnsupportedOptionError } from './adapters/fetch'
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUS_CODES, RETRY_DEFAULTS, parseRetryAfter } from './retry'
 export type * from './types'

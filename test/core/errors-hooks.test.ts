@@ -59,7 +59,7 @@ describe('errors', () => {
     expect(error.code).toBe('ECONNREFUSED')
     expect(error.cause).toBeInstanceOf(TypeError)
     expect((error.cause as Error).message).toBe('fetch failed')
-    expect(error.message).toBe(`[GET] "http://127.0.0.1:${closedPort}/x": network error: connect ECONNREFUSED 127.0.0.1:${closedPort}`)
+    expect(error.message).toBe(`[GET] "http://127.0.0.1:${closedPort}/x": network error (ECONNREFUSED): connection refused (connect ECONNREFUSED 127.0.0.1:${closedPort})`)
     await session.close()
   })
 

@@ -57,7 +57,8 @@ describe('hostile header volume (#86)', () => {
     const flood = Array.from({ length: 40 }, (_, index) => `c${index}=${'v'.repeat(1000)}; Path=/`)
     const error = await session('/set-cookie', { method: 'POST', body: flood }).catch((caught: unknown) => caught) as NetworkError
     expect(error).toBeInstanceOf(NetworkError)
-    expect(error.code).toBe('UND_ERR_HEADERS_OVERFLOW')
+    expect(error.code).toBe('ERR_NETWORK')
+    expect(error.runtimeCode).toBe('UND_ERR_HEADERS_OVERFLOW')
     await session.close()
   })
 })

@@ -149,6 +149,7 @@ describe('exports', () => {
         "FetchError",
         "HTTPError",
         "InvalidRequestError",
+        "NETWORK_ERROR_CODES",
         "NetworkError",
         "RETRY_DEFAULTS",
         "RedirectError",
