@@ -1,3 +1,4 @@
+import type { NetworkErrorCode } from './network-errors'
 import type { RetryOptions, ShouldRetryContext } from './types'
 import { MAX_TIMEOUT } from './timeout'
 
@@ -24,6 +25,21 @@ export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = Object.freeze([
   503, // Service Unavailable: overloaded or restarting, usually with Retry-After
   504, // Gateway Timeout: upstream too slow this time
 ])
+
+/**
+ * Network errors never retried by default (issue 11, item 4): they cannot succeed on a second try,
+ * and some cost something each time. `shouldRetry` returning `true` still retries them.
+ */
+const NOT_RETRIED_NETWORK_ERRORS: ReadonlySet<NetworkErrorCode> = new Set<NetworkErrorCode>([
+  'ERR_TLS_CERT_INVALID', // the same certificate comes back: a handshake per attempt for nothing
+  'ERR_TLS_HANDSHAKE', // no common protocol, not TLS on that port, client certificate refused
+  'ERR_PROXY_AUTH_REQUIRED', // the same credentials again: wrong passwords can lock a company account
+])
+
+/** True when a network error of this code may be retried by the default policy (and resent on a stale connection). */
+export function retriesNetworkError(code: NetworkErrorCode): boolean {
+  return !NOT_RETRIED_NETWORK_ERRORS.has(code)
+}
 
 /** Statuses whose `Retry-After` is honoured (urllib3 `RETRY_AFTER_STATUS_CODES`). */
 const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([413, 429, 503])

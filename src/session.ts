@@ -27,7 +27,7 @@ import { Limiter } from './limit'
 import { withBodyWatch } from './progress'
 import { discard, withRedirects } from './redirect'
 import { PROBE } from './response-hooks'
-import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry } from './retry'
+import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry, retriesNetworkError } from './retry'
 import type { RetryPolicy } from './retry'
 import { Deadline, NEVER_ABORTED, raceSignal, releaseWhenDone, sleep } from './timeout'
 import type { AttemptScope } from './timeout'
@@ -517,7 +517,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       // A kept-alive connection the server closed under an idempotent request: send it once more
       // on a fresh one, even with `retry: false` (aiohttp, urllib3; catalogue #95); never for POST
       // or PATCH, and not when the caller turned network-error retries off.
-      if (!staleRetried && policy.networkErrors && error instanceof NetworkError && IDEMPOTENT_METHODS.has(method) && !oneShotBody && !deadline.signal.aborted && isStaleConnectionError(error.cause)) {
+      if (!staleRetried && policy.networkErrors && error instanceof NetworkError && retriesNetworkError(error.code) && IDEMPOTENT_METHODS.has(method) && !oneShotBody && !deadline.signal.aborted && isStaleConnectionError(error.cause)) {
         staleRetried = true
         retryCount--
         continue
@@ -567,7 +567,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       delay = retryAfter ?? backoffDelay(policy, retryCount)
     }
     else if (error instanceof NetworkError) {
-      retry = methodAllowed && policy.networkErrors
+      // A certificate, a handshake or a proxy that refused cannot do better next time (issue 11, item 4).
+      retry = methodAllowed && policy.networkErrors && retriesNetworkError(error.code)
       delay = backoffDelay(policy, retryCount)
     }
     else if (error instanceof TimeoutError && error.phase === 'attempt') {
