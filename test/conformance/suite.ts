@@ -25,6 +25,8 @@ export interface SuiteEnv {
   browser: boolean
   /** The test forward proxy (`http://127.0.0.1:PORT`); its `/__stats` tells what went through it. */
   proxy?: string
+  /** A test proxy that answers 407 unless given `user:secret` (`http://127.0.0.1:PORT`, no credentials in it); its `/__stats` counts the refusals. */
+  authProxy?: string
   /** An https test server whose certificate is signed by `ca` (not trusted by default). */
   https?: string
   /** The PEM of the CA that signed `https`'s certificate. */

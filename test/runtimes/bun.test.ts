@@ -21,14 +21,15 @@ let certificates: TestCertificates
 let server: TestServer
 let secure: TestServer
 let proxy: TestProxy
+let authProxy: TestProxy
 let env: Record<string, unknown>
 
 beforeAll(async () => {
   certificates = makeCertificates()
-  ;[server, secure, proxy] = await Promise.all([startServer(), startServer({ tls: certificates }), startProxy()])
-  env = { runtime: 'bun', base: server.url, alt: server.altUrl, closedPort: await closedPort(), browser: false, proxy: proxy.url, https: secure.url, ca: certificates.ca }
+  ;[server, secure, proxy, authProxy] = await Promise.all([startServer(), startServer({ tls: certificates }), startProxy(), startProxy({ auth: 'user:secret' })])
+  env = { runtime: 'bun', base: server.url, alt: server.altUrl, closedPort: await closedPort(), browser: false, proxy: proxy.url, authProxy: authProxy.url, https: secure.url, ca: certificates.ca }
 })
-afterAll(() => Promise.all([server.close(), secure.close(), proxy.close()]))
+afterAll(() => Promise.all([server.close(), secure.close(), proxy.close(), authProxy.close()]))
 
 describe('conformance: bun', () => {
   let report: Report | undefined
