@@ -2,6 +2,7 @@
  * The public contract of fetch-session, in one place. Runtime pass-through options have
  * structural types: nothing here needs `undici`, `@types/bun` or workers types.
  */
+import type { CookieJar } from 'tough-cookie'
 import type { FetchError } from 'ofetch'
 
 /** The `fetch` signature every layer and transport speaks. */
@@ -419,8 +420,11 @@ export interface Session extends $Fetch, AsyncDisposable {
   options: VerbMethod
   /** Live default headers: what is set or deleted here applies to every later request. */
   readonly headers: Headers
-  /** The tough-cookie `CookieJar` behind the session (`undefined` with `cookies: false` or in browsers). */
-  readonly cookies: import('tough-cookie').CookieJar
+  /**
+   * The tough-cookie `CookieJar` behind the session: `undefined` with `cookies: false` and in
+   * browsers (the browser keeps the cookies there).
+   */
+  readonly cookies: CookieJar | undefined
   /** True once `close()` was called. */
   readonly closed: boolean
   /** Flushes the cookie store, releases pooled connections; later requests reject with `SessionClosedError`. */

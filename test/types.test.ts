@@ -31,7 +31,8 @@ describe('public types', () => {
 
     // the session's members
     expectTypeOf(session.headers).toEqualTypeOf<Headers>()
-    expectTypeOf(session.cookies).toEqualTypeOf<CookieJar>()
+    // no jar with `cookies: false` and in browsers
+    expectTypeOf(session.cookies).toEqualTypeOf<CookieJar | undefined>()
     expectTypeOf(session.close).toEqualTypeOf<() => Promise<void>>()
     expectTypeOf(session.extend).returns.toEqualTypeOf<Session>()
     expectTypeOf(session.mount).returns.toEqualTypeOf<Session>()
