@@ -1,4 +1,4 @@
-import { FetchError } from 'ofetch'
+import { FetchError } from './fetch-error'
 import type { FetchResponse } from './types'
 
 export { FetchError }

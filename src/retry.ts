@@ -110,9 +110,10 @@ export function backoffDelay(policy: RetryPolicy, retryCount: number): number {
 /**
  * `Retry-After` in ms: delay-seconds (`120`) or an HTTP-date (IMF-fixdate, RFC 850, asctime),
  * floored at 0. `undefined` when absent or invalid (`-1`, `0x10`, garbage), so the backoff applies.
- * Refs: RFC 9110 §10.2.3; ky `source/core/retry-timing.ts`; catalogue #49/#50.
+ * See RFC 9110 §10.2.3.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  // Read as ky reads it (source/core/retry-timing.ts); catalogue #49/#50.
   if (value === null || value === undefined) return undefined
   const trimmed = value.trim()
   if (trimmed === '') return undefined

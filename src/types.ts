@@ -1,9 +1,10 @@
 /**
  * The public contract of fetch-session, in one place. Runtime pass-through options have
- * structural types: nothing here needs `undici`, `@types/bun` or workers types.
+ * structural types: nothing here needs `undici`, `@types/bun` or workers types, nor the DOM lib
+ * (only globals that `@types/node` declares too: `Headers`, `Request`, `Response`, `RequestInit`…).
  */
 import type { CookieJar } from 'tough-cookie'
-import type { FetchError } from 'ofetch'
+import type { FetchError } from './fetch-error'
 
 /** The `fetch` signature every layer and transport speaks. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
@@ -21,6 +22,19 @@ export interface ResponseMap {
 
 /** The resolved value for a `responseType` (`T` for JSON). */
 export type MappedResponseType<R extends ResponseType, JsonType = any> = R extends keyof ResponseMap ? ResponseMap[R] : JsonType
+
+/**
+ * What a call resolves to. `R` is the `responseType` the options name, inferred when no type
+ * argument is given (`session(url, { responseType: 'text' })` is a `string`); when it is not known
+ * (no `responseType`, options typed as `RequestOptions`, or `T` given explicitly) it is `T`.
+ */
+export type ResponseBody<R extends ResponseType, T = any> = [ResponseType] extends [R] ? T : MappedResponseType<R, T>
+
+/**
+ * Request headers: a `Headers`, a record of names to values, or a list of name-value pairs (the
+ * fetch `HeadersInit`, spelled out here so that no DOM lib is needed).
+ */
+export type HeadersInput = Headers | Record<string, string> | Array<[string, string]>
 
 /** One redirect that was followed on the way to the final response. */
 export interface RedirectHop {
@@ -315,7 +329,7 @@ export interface RequestOptions<R extends ResponseType = ResponseType, T = any> 
   /** @deprecated use `query` (ofetch compatibility). */
   params?: Record<string, unknown>
   /** Request headers; merged over the session's with `Headers` semantics (case-insensitive). */
-  headers?: HeadersInit
+  headers?: HeadersInput
   /** The body. A plain object or array is sent as JSON (or form-encoded with that content type). */
   body?: RequestInit['body'] | Record<string, any> | unknown[]
   /** How to read the response body. Detected from `Content-Type` when not given. */
@@ -390,9 +404,9 @@ export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' 
 /** The callable request function shared by `$fetch` and sessions. */
 export interface $Fetch {
   /** Sends a request and resolves to the parsed body. */
-  <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: RequestOptions<R>): Promise<MappedResponseType<R, T>>
+  <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>): Promise<ResponseBody<R, T>>
   /** Sends a request and resolves to the `Response`, with the parsed body on `_data`. */
-  raw: <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<MappedResponseType<R, T>>>
+  raw: <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>
   /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
   native: Fetch
   /** A new stateless `$fetch` with these defaults. */
@@ -400,7 +414,16 @@ export interface $Fetch {
 }
 
 /** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */
-export type VerbMethod = <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<MappedResponseType<R, T>>
+export type VerbMethod = <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<ResponseBody<R, T>>
+
+declare global {
+  /**
+   * `await using` support (`Symbol.asyncDispose`), from the `ESNext.Disposable` lib or
+   * `@types/node`. Declared empty here so that a project with neither (a browser project with
+   * `lib: ["ES2022", "DOM"]`) still type-checks; with either, this merges into theirs.
+   */
+  interface AsyncDisposable {}
+}
 
 /** A session: `$fetch` plus cookies, live default headers, a connection pool and `close()`. */
 export interface Session extends $Fetch, AsyncDisposable {
