@@ -87,7 +87,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fetch-session-consumers-'))
   // `npm test` builds first; build here only when run alone (rebuilding would race the other files).
   if (!existsSync(join(root, 'dist/index.d.ts'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
-  execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
+  // --ignore-scripts: `prepack` would rebuild dist/ under the other test files (fresh-clone.test.ts packs with it).
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
   const tarball = join(dir, readdirSync(dir).find(name => name.endsWith('.tgz'))!)
   // One install that every consumer shares through a node_modules symlink; the compiler and
   // Node's types are the checkout's.
