@@ -91,7 +91,7 @@ export interface RetryContext {
   attempt: number
   /** How many retries have happened before this one (0 for the first retry). */
   retryCount: number
-  /** The wait before the retry, in milliseconds. */
+  /** The wait before the retry, in whole milliseconds. */
   delay: number
   /** Why the previous attempt failed. */
   error: FetchError
@@ -101,7 +101,7 @@ export interface RetryContext {
 
 /** What `shouldRetry` receives; `delay` is what the policy would wait. */
 export interface ShouldRetryContext extends Omit<RetryContext, 'delay'> {
-  /** The wait the policy computed (backoff or `Retry-After`), in milliseconds. */
+  /** The wait the policy computed (backoff or `Retry-After`), in whole milliseconds. */
   delay: number
   /** What the built-in policy decided. */
   retry: boolean
@@ -158,7 +158,8 @@ export interface RetryOptions {
   /**
    * Methods that are retried. POST and PATCH are not idempotent, so they are left out by default;
    * add them only for endpoints that are safe to repeat.
-   * @default ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']
+   * TRACE is not among them: Node's and Deno's fetch refuse to send it.
+   * @default ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']
    */
   methods?: readonly string[]
   /**
