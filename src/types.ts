@@ -417,17 +417,15 @@ export interface $Fetch {
 /** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */
 export type VerbMethod = <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<ResponseBody<R, T>>
 
-declare global {
-  /**
-   * `await using` support (`Symbol.asyncDispose`), from the `ESNext.Disposable` lib or
-   * `@types/node`. Declared empty here so that a project with neither (a browser project with
-   * `lib: ["ES2022", "DOM"]`) still type-checks; with either, this merges into theirs.
-   */
-  interface AsyncDisposable {}
-}
+/**
+ * `[Symbol.asyncDispose]()` (what `await using` calls), where the project's lib declares
+ * `Symbol.asyncDispose` (`ESNext.Disposable`, `@types/node`…), and nothing where it does not (a
+ * browser project with `lib: ["ES2022", "DOM"]`), so that such a project still type-checks.
+ */
+export type AsyncDisposableLike = SymbolConstructor extends { readonly asyncDispose: infer S extends symbol } ? { [K in S]: () => Promise<void> } : {}
 
 /** A session: `$fetch` plus cookies, live default headers, a connection pool and `close()`. */
-export interface Session extends $Fetch, AsyncDisposable {
+export interface Session extends $Fetch, AsyncDisposableLike {
   /** `session(url, { method: 'GET' })` */
   get: VerbMethod
   /** `session(url, { method: 'POST' })` */
