@@ -17,8 +17,22 @@ export default defineConfig({
     'cookies/stores/unstorage': 'src/cookies/stores/unstorage.ts',
   },
   format: ['esm'],
+  // Declarations: every subpath's types (package.json `exports`) and the modules the store
+  // subpaths share, each an entry of its own, so that no declaration lands in a chunk named after
+  // whichever module came first (`retry-<hash>.d.ts`). The runtime subpaths all use index.d.ts.
   // The file store imports node:fs & co. (Node, Deno and Bun all have them); its declarations need Node's types.
-  dts: { compilerOptions: { types: ['node'] } },
+  dts: {
+    entry: {
+      'index': 'src/index.ts',
+      'cookies/stores/file': 'src/cookies/stores/file.ts',
+      'cookies/stores/file-browser': 'src/cookies/stores/file-browser.ts',
+      'cookies/stores/web-storage': 'src/cookies/stores/web-storage.ts',
+      'cookies/stores/unstorage': 'src/cookies/stores/unstorage.ts',
+      'cookies/stores/base': 'src/cookies/stores/base.ts',
+      'cookies/stores/errors': 'src/cookies/stores/errors.ts',
+    },
+    compilerOptions: { types: ['node'] },
+  },
   clean: true,
   target: 'es2022',
   platform: 'neutral',

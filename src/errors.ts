@@ -1,4 +1,4 @@
-import { FetchError } from 'ofetch'
+import { FetchError } from './fetch-error'
 import { classifyNetworkError } from './network-errors'
 import type { NetworkErrorCode } from './network-errors'
 import type { FetchResponse } from './types'

@@ -25,10 +25,14 @@ const factory = createSessionFactory({ ...fetchAdapter, createCookieJar })
  *
  * @example
  * ```ts
- * const session = createSession({ headers: { 'User-Agent': 'my-scraper/1.0' }, timeout: 10_000 })
- * await session('/cookies/set/sessioncookie/123456789')
- * console.log(await session('/cookies')) // { cookies: { sessioncookie: '123456789' } }
- * await session.close()
+ * const session = createSession({ baseURL: 'https://httpbin.org', headers: { 'User-Agent': 'my-scraper/1.0' }, timeout: 10_000 })
+ * try {
+ *   await session('/cookies/set/sessioncookie/123456789')
+ *   console.log(await session('/cookies')) // { cookies: { sessioncookie: '123456789' } }
+ * }
+ * finally {
+ *   await session.close()
+ * }
  * ```
  */
 export const createSession: (options?: SessionOptions) => Session = factory.createSession

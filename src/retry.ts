@@ -4,7 +4,8 @@ import { MAX_TIMEOUT } from './timeout'
 
 /**
  * Methods retried by default: the idempotent ones (RFC 9110 §9.2.2). POST and PATCH may have
- * happened on the server already; repeating them is the caller's decision.
+ * happened on the server already; repeating them is the caller's decision. TRACE is idempotent
+ * too, but Node's and Deno's fetch refuse to send it.
  */
 export const DEFAULT_RETRY_METHODS: readonly string[] = Object.freeze([
   'GET', // safe
@@ -12,7 +13,6 @@ export const DEFAULT_RETRY_METHODS: readonly string[] = Object.freeze([
   'OPTIONS', // safe
   'PUT', // idempotent: the same PUT twice leaves the same state
   'DELETE', // idempotent
-  'TRACE', // safe
 ])
 
 /** Statuses retried by default (ky and got use the same list; ofetch's 409 is a real conflict, not transient). */
@@ -117,18 +117,19 @@ export function resolveRetry(layers: ReadonlyArray<RetryOptions | number | false
   }
 }
 
-/** The backoff before retry number `retryCount + 1`: exponential, capped, jittered. */
+/** The backoff before retry number `retryCount + 1`: exponential, capped, jittered, in whole ms. */
 export function backoffDelay(policy: RetryPolicy, retryCount: number): number {
   const base = Math.min(Math.max(0, policy.delay(retryCount) || 0), policy.maxDelay)
-  return Math.min(Math.max(0, policy.jitter(base) || 0), MAX_TIMEOUT)
+  return Math.round(Math.min(Math.max(0, policy.jitter(base) || 0), MAX_TIMEOUT))
 }
 
 /**
- * `Retry-After` in ms: delay-seconds (`120`) or an HTTP-date (IMF-fixdate, RFC 850, asctime),
+ * `Retry-After` in whole ms: delay-seconds (`120`) or an HTTP-date (IMF-fixdate, RFC 850, asctime),
  * floored at 0. `undefined` when absent or invalid (`-1`, `0x10`, garbage), so the backoff applies.
- * Refs: RFC 9110 §10.2.3; ky `source/core/retry-timing.ts`; catalogue #49/#50.
+ * See RFC 9110 §10.2.3.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  // Read as ky reads it (source/core/retry-timing.ts); catalogue #49/#50.
   if (value === null || value === undefined) return undefined
   const trimmed = value.trim()
   if (trimmed === '') return undefined
@@ -139,7 +140,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const asctime = /^[a-z]{3} [a-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/i.test(trimmed)
   const time = Date.parse(asctime ? `${trimmed} GMT` : trimmed)
   if (Number.isNaN(time)) return undefined
-  return Math.max(0, time - now)
+  // Rounded up: never sooner than the server asked.
+  return Math.max(0, Math.ceil(time - now))
 }
 
 /** True when a server's `Retry-After` should be read for this status. */

@@ -1,8 +1,10 @@
 /**
  * The public contract of fetch-session, in one place. Runtime pass-through options have
- * structural types: nothing here needs `undici`, `@types/bun` or workers types.
+ * structural types: nothing here needs `undici`, `@types/bun` or workers types, nor the DOM lib
+ * (only globals that `@types/node` declares too: `Headers`, `Request`, `Response`, `RequestInit`…).
  */
-import type { FetchError } from 'ofetch'
+import type { CookieJar } from 'tough-cookie'
+import type { FetchError } from './fetch-error'
 
 /** The `fetch` signature every layer and transport speaks. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
@@ -20,6 +22,19 @@ export interface ResponseMap {
 
 /** The resolved value for a `responseType` (`T` for JSON). */
 export type MappedResponseType<R extends ResponseType, JsonType = any> = R extends keyof ResponseMap ? ResponseMap[R] : JsonType
+
+/**
+ * What a call resolves to. `R` is the `responseType` the options name, inferred when no type
+ * argument is given (`session(url, { responseType: 'text' })` is a `string`); when it is not known
+ * (no `responseType`, options typed as `RequestOptions`, or `T` given explicitly) it is `T`.
+ */
+export type ResponseBody<R extends ResponseType, T = any> = [ResponseType] extends [R] ? T : MappedResponseType<R, T>
+
+/**
+ * Request headers: a `Headers`, a record of names to values, or a list of name-value pairs (the
+ * fetch `HeadersInit`, spelled out here so that no DOM lib is needed).
+ */
+export type HeadersInput = Headers | Record<string, string> | Array<[string, string]>
 
 /** One redirect that was followed on the way to the final response. */
 export interface RedirectHop {
@@ -76,7 +91,7 @@ export interface RetryContext {
   attempt: number
   /** How many retries have happened before this one (0 for the first retry). */
   retryCount: number
-  /** The wait before the retry, in milliseconds. */
+  /** The wait before the retry, in whole milliseconds. */
   delay: number
   /** Why the previous attempt failed. */
   error: FetchError
@@ -86,7 +101,7 @@ export interface RetryContext {
 
 /** What `shouldRetry` receives; `delay` is what the policy would wait. */
 export interface ShouldRetryContext extends Omit<RetryContext, 'delay'> {
-  /** The wait the policy computed (backoff or `Retry-After`), in milliseconds. */
+  /** The wait the policy computed (backoff or `Retry-After`), in whole milliseconds. */
   delay: number
   /** What the built-in policy decided. */
   retry: boolean
@@ -143,7 +158,8 @@ export interface RetryOptions {
   /**
    * Methods that are retried. POST and PATCH are not idempotent, so they are left out by default;
    * add them only for endpoints that are safe to repeat.
-   * @default ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']
+   * TRACE is not among them: Node's and Deno's fetch refuse to send it.
+   * @default ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']
    */
   methods?: readonly string[]
   /**
@@ -314,7 +330,7 @@ export interface RequestOptions<R extends ResponseType = ResponseType, T = any> 
   /** @deprecated use `query` (ofetch compatibility). */
   params?: Record<string, unknown>
   /** Request headers; merged over the session's with `Headers` semantics (case-insensitive). */
-  headers?: HeadersInit
+  headers?: HeadersInput
   /** The body. A plain object or array is sent as JSON (or form-encoded with that content type). */
   body?: RequestInit['body'] | Record<string, any> | unknown[]
   /** How to read the response body. Detected from `Content-Type` when not given. */
@@ -389,9 +405,9 @@ export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' 
 /** The callable request function shared by `$fetch` and sessions. */
 export interface $Fetch {
   /** Sends a request and resolves to the parsed body. */
-  <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: RequestOptions<R>): Promise<MappedResponseType<R, T>>
+  <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>): Promise<ResponseBody<R, T>>
   /** Sends a request and resolves to the `Response`, with the parsed body on `_data`. */
-  raw: <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<MappedResponseType<R, T>>>
+  raw: <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>
   /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
   native: Fetch
   /** A new stateless `$fetch` with these defaults. */
@@ -399,10 +415,17 @@ export interface $Fetch {
 }
 
 /** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */
-export type VerbMethod = <T = any, R extends ResponseType = 'json'>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<MappedResponseType<R, T>>
+export type VerbMethod = <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<ResponseBody<R, T>>
+
+/**
+ * `[Symbol.asyncDispose]()` (what `await using` calls), where the project's lib declares
+ * `Symbol.asyncDispose` (`ESNext.Disposable`, `@types/node`…), and nothing where it does not (a
+ * browser project with `lib: ["ES2022", "DOM"]`), so that such a project still type-checks.
+ */
+export type AsyncDisposableLike = SymbolConstructor extends { readonly asyncDispose: infer S extends symbol } ? { [K in S]: () => Promise<void> } : {}
 
 /** A session: `$fetch` plus cookies, live default headers, a connection pool and `close()`. */
-export interface Session extends $Fetch, AsyncDisposable {
+export interface Session extends $Fetch, AsyncDisposableLike {
   /** `session(url, { method: 'GET' })` */
   get: VerbMethod
   /** `session(url, { method: 'POST' })` */
@@ -419,8 +442,11 @@ export interface Session extends $Fetch, AsyncDisposable {
   options: VerbMethod
   /** Live default headers: what is set or deleted here applies to every later request. */
   readonly headers: Headers
-  /** The tough-cookie `CookieJar` behind the session (`undefined` with `cookies: false` or in browsers). */
-  readonly cookies: import('tough-cookie').CookieJar
+  /**
+   * The tough-cookie `CookieJar` behind the session: `undefined` with `cookies: false` and in
+   * browsers (the browser keeps the cookies there).
+   */
+  readonly cookies: CookieJar | undefined
   /** True once `close()` was called. */
   readonly closed: boolean
   /** Flushes the cookie store, releases pooled connections; later requests reject with `SessionClosedError`. */

@@ -5,7 +5,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { CookieJar } from 'tough-cookie'
 import { $fetch, createSession, FetchError, HTTPError, TimeoutError } from '../src/index'
-import type { DownloadProgress, FetchContext, FetchResponse, RedirectContext, RedirectHop, RetryContext, Session, SessionOptions } from '../src/index'
+import type { DownloadProgress, FetchContext, FetchResponse, RedirectContext, RedirectHop, RequestOptions, RetryContext, Session, SessionOptions } from '../src/index'
 
 interface User {
   id: number
@@ -28,10 +28,21 @@ describe('public types', () => {
     expectTypeOf($fetch<User>('https://api.example.com/me')).toEqualTypeOf<Promise<User>>()
     expectTypeOf<FetchResponse<User>['_data']>().toEqualTypeOf<User | undefined>()
     expectTypeOf<FetchResponse<User>['history']>().toEqualTypeOf<RedirectHop[] | undefined>()
+    // a type argument wins over responseType, and options typed as RequestOptions are accepted
+    expectTypeOf(session<string>('/file', { responseType: 'text' })).toEqualTypeOf<Promise<string>>()
+    expectTypeOf(session.get<User>('/me', { responseType: 'json' })).toEqualTypeOf<Promise<User>>()
+    function call<T>(url: string, options: RequestOptions = {}) {
+      return session<T>(url, options)
+    }
+    expectTypeOf(call<User>('/me')).toEqualTypeOf<Promise<User>>()
+    const viaRaw = <T>(url: string, options: RequestOptions = {}) => session.raw<T>(url, options)
+    expectTypeOf(viaRaw<User>('/me')).toEqualTypeOf<Promise<FetchResponse<User>>>()
+    expectTypeOf(session('/any')).toEqualTypeOf<Promise<any>>()
 
     // the session's members
     expectTypeOf(session.headers).toEqualTypeOf<Headers>()
-    expectTypeOf(session.cookies).toEqualTypeOf<CookieJar>()
+    // no jar with `cookies: false` and in browsers
+    expectTypeOf(session.cookies).toEqualTypeOf<CookieJar | undefined>()
     expectTypeOf(session.close).toEqualTypeOf<() => Promise<void>>()
     expectTypeOf(session.extend).returns.toEqualTypeOf<Session>()
     expectTypeOf(session.mount).returns.toEqualTypeOf<Session>()

@@ -56,7 +56,7 @@ export async function runExample({ baseURL, print }: ExampleOptions): Promise<st
     const again = await session.get<{ cookies: Record<string, string> }>('/cookies')
     say(`cookies: GET /cookies -> ${JSON.stringify(again.cookies)} (sent back on a new request)`)
     // The public type says `CookieJar`; it is `undefined` in browsers and with `cookies: false`.
-    const jar = session.cookies as typeof session.cookies | undefined
+    const jar = session.cookies
     if (browser) {
       const pageCookies = (globalThis as unknown as { document: { cookie: string } }).document.cookie
       say(`cookies: session.cookies is ${String(jar)}: the browser keeps them (credentials: 'include'); document.cookie = ${pageCookies}`)

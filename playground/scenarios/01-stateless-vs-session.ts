@@ -31,7 +31,7 @@ export async function run({ server }: Context): Promise<void> {
     const kept = await session<CookiesBody>('/cookies')
     show('session /cookies', kept)
     check(kept.cookies.sessioncookie === '123456789', 'the session to send sessioncookie back')
-    show('session.cookies (the jar)', await session.cookies.getCookieString(server.url))
+    show('session.cookies (the jar)', await session.cookies!.getCookieString(server.url))
   }
   finally {
     await session.close()

@@ -25,14 +25,14 @@ async function scrapeProtectedContent(baseURL: string, username: string, passwor
     const csrfToken = soup.querySelector('input[name="csrf_token"]')?.getAttribute('value')
     check(csrfToken, 'a csrf_token input on the login page')
     show('csrf_token', csrfToken)
-    show('cookies after GET /login', (await session.cookies.getCookies(baseURL)).map(cookie => cookie.key))
+    show('cookies after GET /login', (await session.cookies!.getCookies(baseURL)).map(cookie => cookie.key))
 
     step('POST /login (form-encoded); the session follows the 302')
     const loginData = new URLSearchParams({ username, password, csrf_token: csrfToken })
     const response = await session.raw('/login', { method: 'POST', body: loginData, responseType: 'text' })
     show('final response', `${response.status} ${new URL(response.url).pathname}`)
     show('response.history', (response.history ?? []).map(hop => `${hop.method} ${new URL(hop.url).pathname} -> ${hop.status} ${new URL(hop.location).pathname}`))
-    show('cookies after login', (await session.cookies.getCookies(baseURL)).map(cookie => cookie.key))
+    show('cookies after login', (await session.cookies!.getCookies(baseURL)).map(cookie => cookie.key))
 
     step('GET /dashboard (protected)')
     const protectedPage = await session('/dashboard', { responseType: 'text' })

@@ -10,8 +10,8 @@
  *
  * This module never imports tough-cookie (the browser build uses it too): `toNetscape()` reads
  * any jar through its `serialize()`, and `createFromNetscape(CookieJar)` makes the `fromNetscape()`
- * of an entry point, bound to tough-cookie's `CookieJar` where that entry point loads it
- * (src/cookies/from-netscape.ts) and to none in the browser build, where it fills the jar you pass.
+ * of an entry point, bound to tough-cookie's `CookieJar` where that entry point loads it (every
+ * entry point but the browser build) and to none in the browser build, where it fills the jar you pass.
  *
  * @module
  */
@@ -80,7 +80,7 @@ const HTTP_ONLY_PREFIX = '#HttpOnly_'
  * import { writeFile } from 'node:fs/promises'
  * import { toNetscape } from 'fetch-session'
  *
- * await writeFile('cookies.txt', await toNetscape(session.cookies)) // then: curl -b cookies.txt …
+ * await writeFile('cookies.txt', await toNetscape(session.cookies!)) // then: curl -b cookies.txt …
  * ```
  */
 export async function toNetscape(jar: SerializableCookieJar, options: ToNetscapeOptions = {}): Promise<string> {

@@ -2,10 +2,12 @@
  * The areas of the conformance suite that live in files of their own (test/conformance/areas/),
  * in the order they run. Each is a `SuiteArea`: `(harness, env, tools) => void`.
  */
+import { choices } from './areas/choices'
 import { networkErrors } from './areas/network-errors'
 import type { SuiteArea } from './suite'
 
 /** Every area, registered after the core tests of suite.ts. */
 export const AREAS: readonly SuiteArea[] = [
   networkErrors,
+  choices,
 ]

@@ -88,7 +88,7 @@ export function defineSuite(harness: Harness, env: SuiteEnv): void {
       const session = createSession()
       await session(`${base}/cookies/set/sessioncookie/123456789`)
       expect(await session(`${base}/cookies`)).toEqual({ cookies: { sessioncookie: '123456789' } })
-      expect(await session.cookies.getCookieString(base)).toBe('sessioncookie=123456789')
+      expect(await session.cookies!.getCookieString(base)).toBe('sessioncookie=123456789')
       await session.close()
     })
 

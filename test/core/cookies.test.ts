@@ -15,7 +15,7 @@ const setCookies = (...raw: string[]): string => `/set-cookie?${raw.map(value =>
 describe('cookies', () => {
   it('never mutates the caller\'s headers (object or Headers)', async () => {
     const session = createSession({ baseURL: server.url })
-    await session.cookies.setCookie('jar=1; Path=/', server.url)
+    await session.cookies!.setCookie('jar=1; Path=/', server.url)
     const object = { 'X-Mine': 'a', Cookie: 'mine=1' }
     const headers = new Headers({ 'X-Mine': 'a' })
     await session('/cookies', { headers: object })
@@ -58,7 +58,7 @@ describe('cookies', () => {
     const session = createSession({ baseURL: server.url })
     await session(setCookies('first=1; Expires=Wed, 09 Jun 2100 10:18:14 GMT; Path=/', 'second=2; Path=/'))
     expect((await session('/cookies')).cookies).toEqual({ first: '1', second: '2' })
-    const [first] = await session.cookies.getCookies(server.url)
+    const [first] = await session.cookies!.getCookies(server.url)
     expect(first!.expires).toEqual(new Date('2100-06-09T10:18:14Z'))
     await session.close()
   })
@@ -92,7 +92,7 @@ describe('cookies', () => {
 
   it('a cookie store that throws does not break the response', async () => {
     const session = createSession({ baseURL: server.url })
-    session.cookies.setCookie = async () => {
+    session.cookies!.setCookie = async () => {
       throw new Error('store is down')
     }
     await expect(session('/cookies/set/a/1')).resolves.toEqual({ cookies: {} })
@@ -102,7 +102,7 @@ describe('cookies', () => {
   it('a cookie store that fails as a whole (CookieStoreError) rejects the call with that error, unretried', async () => {
     const session = createSession({ baseURL: server.url })
     const failure = Object.assign(new Error('fetch-session: the cookie file is not a fetch-session cookie file'), { name: 'CookieStoreError' })
-    session.cookies.getCookies = async () => {
+    session.cookies!.getCookies = async () => {
       throw failure
     }
     await expect(session('/get')).rejects.toBe(failure)

@@ -34,7 +34,7 @@ describe('cookies across redirect hops', () => {
     expect(atB!.host).toBe(`localhost:${server.port}`)
     expect(atB!.headers.cookie).toBeUndefined()
     expect(atA!.headers.cookie).toBe('a=1')
-    expect(await session.cookies.getCookieString(server.altUrl)).toBe('b=2')
+    expect(await session.cookies!.getCookieString(server.altUrl)).toBe('b=2')
     // Exactly one Cookie header on the wire.
     expect(atA!.rawHeaders.filter((_, index) => index % 2 === 0 && _.toLowerCase() === 'cookie')).toHaveLength(1)
     await session.close()

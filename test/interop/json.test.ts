@@ -49,7 +49,7 @@ describe('serializing session.cookies', () => {
 
   it('await session.cookies.serialize() and CookieJar.deserialize() restore it, into a persistent store too', async () => {
     const session = await loggedIn()
-    const serialized = await session.cookies.serialize()
+    const serialized = await session.cookies!.serialize()
     await session.close()
     const path = join(folder, 'restored.json')
     const store = createFileStore(path)
@@ -64,7 +64,7 @@ describe('serializing session.cookies', () => {
   it('a jar over an asynchronous store (file) serializes with serialize(); JSON.stringify needs a synchronous one', async () => {
     const session = createSession({ cookies: createFileStore(join(folder, 'async.json')), baseURL: server.url })
     await session('/cookies/set/a/1')
-    expect((await session.cookies.serialize()).cookies.map(cookie => cookie.key)).toEqual(['a'])
+    expect((await session.cookies!.serialize()).cookies.map(cookie => cookie.key)).toEqual(['a'])
     expect(() => JSON.stringify(session.cookies)).toThrow(/synchronous/)
     await session.close()
   })

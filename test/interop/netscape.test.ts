@@ -148,7 +148,7 @@ describe.skipIf(noCurl !== undefined)(`interop with the real curl${noCurl ? ` (s
     const session = createSession({ baseURL: server.url })
     await session.post('/api/login', { body: { username: 'myuser', password: 'mypass' } })
     const jarFile = join(folder, 'session.txt')
-    writeFileSync(jarFile, await toNetscape(session.cookies))
+    writeFileSync(jarFile, await toNetscape(session.cookies!))
     await session.close()
     const { stdout } = await curl('-b', jarFile, `${server.url}/protected`)
     expect(JSON.parse(stdout)).toEqual({ user: 'myuser', secret: 'the protected page' })

@@ -20,7 +20,8 @@ let tarball: string
 beforeAll(() => {
   if (!existsSync(join(root, 'dist/adapters/node.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
   dir = mkdtempSync(join(tmpdir(), 'fetch-session-hygiene-'))
-  execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
+  // --ignore-scripts: `prepack` would rebuild dist/ under the other test files (fresh-clone.test.ts packs with it).
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
   tarball = join(dir, readdirSync(dir).find(name => name.endsWith('.tgz'))!)
 }, 120_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -20,7 +20,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fetch-session-pack-'))
   // `npm test` builds first; build here only when run alone (rebuilding would race the other files).
   if (!existsSync(join(root, 'dist/adapters/node.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
-  execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
+  // --ignore-scripts: `prepack` would rebuild dist/ under the other test files (fresh-clone.test.ts packs with it).
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
   const tarball = readdirSync(dir).find(name => name.endsWith('.tgz'))!
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }))
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)], { cwd: dir, stdio: 'pipe' })
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 describe('the packed tarball', () => {
   it('ships only dist, README and LICENSE', () => {
-    const files = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const files = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
     const paths: string[] = JSON.parse(files)[0].files.map((file: { path: string }) => file.path)
     expect(paths.every(path => path.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(path))).toBe(true)
     expect(paths).toContain('dist/index.js')

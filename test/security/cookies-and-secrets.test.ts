@@ -38,7 +38,7 @@ describe('hostile Set-Cookie', () => {
   it('ignores a cookie whose name and value pass 4096 bytes (#42; RFC 6265bis §5.6)', async () => {
     const session = createSession({ baseURL: server.url })
     await setCookies(session, [`big=${'x'.repeat(4100)}; Path=/`, `fits=${'y'.repeat(4000)}; Path=/`])
-    const names = (await session.cookies.getCookies(server.url)).map(cookie => cookie.key)
+    const names = (await session.cookies!.getCookies(server.url)).map(cookie => cookie.key)
     expect(names).toEqual(['fits'])
     await session.close()
   })
@@ -46,11 +46,11 @@ describe('hostile Set-Cookie', () => {
   it('keeps at most 180 cookies per domain, the least recently used going first (#42, #86)', async () => {
     const session = createSession({ baseURL: server.url })
     await setCookies(session, Array.from({ length: 400 }, (_, index) => `flood${index}=1; Path=/`))
-    expect((await session.cookies.getCookies(server.url)).length).toBe(COOKIE_LIMITS.perResponse)
+    expect((await session.cookies!.getCookies(server.url)).length).toBe(COOKIE_LIMITS.perResponse)
     for (let round = 0; round < 5; round++) {
       await setCookies(session, Array.from({ length: 100 }, (_, index) => `r${round}c${index}=1; Path=/`))
     }
-    const names = (await session.cookies.getCookies(server.url)).map(cookie => cookie.key)
+    const names = (await session.cookies!.getCookies(server.url)).map(cookie => cookie.key)
     expect(names).toHaveLength(COOKIE_LIMITS.perDomain)
     expect(names).toContain('r4c99') // the newest stayed
     expect(names).not.toContain('flood0') // the oldest went
@@ -74,7 +74,7 @@ describe('hostile Set-Cookie', () => {
       '__Host-path=1; Secure; Path=/x', // Path must be /
       '__Host-ok=1; Secure; Path=/',
     ])
-    const names = (await session.cookies.getCookies(server.url)).map(cookie => cookie.key)
+    const names = (await session.cookies!.getCookies(server.url)).map(cookie => cookie.key)
     expect(names).toEqual(['__Host-ok'])
     await session.close()
   })
@@ -87,15 +87,15 @@ describe('leave secure cookies alone (RFC 6265bis §5.7)', () => {
     const session = createSession({ baseURL: server.url, cookies: new CookieJar(undefined, { allowSecureOnLocal: false }) })
     const https = `https://127.0.0.1:${server.port}/`
     // Set earlier by the site over https.
-    await session.cookies.setCookie('sid=good; Secure; Path=/', https)
-    await session.cookies.setCookie('pref=dark; Secure; Path=/app', https)
+    await session.cookies!.setCookie('sid=good; Secure; Path=/', https)
+    await session.cookies!.setCookie('pref=dark; Secure; Path=/app', https)
     await setCookies(session, ['sid=evil; Path=/', 'sid=evil2; Path=/deeper', 'other=1; Path=/', 'pref=light; Path=/'])
-    const overHttps = await session.cookies.getCookies(`${https}deeper/app`)
+    const overHttps = await session.cookies!.getCookies(`${https}deeper/app`)
     expect(overHttps.map(cookie => `${cookie.key}=${cookie.value}${cookie.secure ? ' (Secure)' : ''}`).sort())
       // sid: refused twice (its path '/' covers both); pref=light: its path '/' is not under the
       // Secure cookie's '/app', so the rule does not apply and it is a cookie of its own.
       .toEqual(['other=1', 'pref=light', 'sid=good (Secure)'])
-    expect((await session.cookies.getCookies(`${https}app`)).map(cookie => `${cookie.key}=${cookie.value}`).sort())
+    expect((await session.cookies!.getCookies(`${https}app`)).map(cookie => `${cookie.key}=${cookie.value}`).sort())
       .toEqual(['other=1', 'pref=dark', 'pref=light', 'sid=good'])
     // Over http, the Secure cookie is not sent, and nothing took its place.
     expect((await session('/cookies')).cookies).toEqual({ other: '1', pref: 'light' })
@@ -104,7 +104,7 @@ describe('leave secure cookies alone (RFC 6265bis §5.7)', () => {
 
   it('loopback is a secure context by default: there, http may replace it (as browsers allow on localhost)', async () => {
     const session = createSession({ baseURL: server.url })
-    await session.cookies.setCookie('sid=good; Secure; Path=/', server.url)
+    await session.cookies!.setCookie('sid=good; Secure; Path=/', server.url)
     await setCookies(session, ['sid=next; Path=/'])
     expect((await session('/cookies')).cookies).toEqual({ sid: 'next' })
     await session.close()
@@ -118,7 +118,7 @@ describe('secrets never appear in errors (#90)', () => {
 
   it('Authorization, cookie values, URL passwords and secret query values stay out of every printed form', async () => {
     const session = createSession({ headers: { Authorization: 'Bearer top-secret-token' }, retry: false })
-    await session.cookies.setCookie('sid=cookie-secret-value; Path=/', server.url)
+    await session.cookies!.setCookie('sid=cookie-secret-value; Path=/', server.url)
     const base = `http://user:url-password@127.0.0.1:${server.port}`
     const errors = await Promise.all([
       session(`${base}/status/401?token=query-secret`, { headers: { Cookie: 'extra=cookie-secret-value' } }).catch((error: unknown) => error),

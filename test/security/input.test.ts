@@ -57,7 +57,7 @@ describe('CR, LF and NUL in headers (#73; CRLF injection)', () => {
 
   it('in a cookie set through the API: the value ends at the CR, nothing is injected', async () => {
     const session = createSession({ baseURL: server.url })
-    await session.cookies.setCookie('a=b\r\nX-Injected: 1', server.url, { ignoreError: true })
+    await session.cookies!.setCookie('a=b\r\nX-Injected: 1', server.url, { ignoreError: true })
     const echoed = await session('/headers')
     expect(echoed.headers['x-injected']).toBeUndefined()
     await session.close()

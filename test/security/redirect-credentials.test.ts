@@ -86,7 +86,7 @@ describe('credentials on redirects (#1–#5; CVE-2022-0155, CVE-2023-45143, CVE-
 
   it('the jar still supplies the new site\'s own cookies after a caller Cookie was stripped', async () => {
     const session = createSession()
-    await session.cookies.setCookie('site=b; Path=/', server.altUrl)
+    await session.cookies!.setCookie('site=b; Path=/', server.altUrl)
     await session(redirectTo(server.url, `${server.altUrl}/cookies`), { headers: { Cookie: 'mine=1' } })
     const [atA, atB] = server.requests
     expect(atA!.headers.cookie).toBe('mine=1')
@@ -98,8 +98,8 @@ describe('credentials on redirects (#1–#5; CVE-2022-0155, CVE-2023-45143, CVE-
     // tough-cookie treats loopback as a secure context by default (like browsers); a jar with
     // allowSecureOnLocal: false shows the rule as it applies to any other host.
     const session = createNodeSession({ tls: { ca: certificates.ca }, cookies: new CookieJar(undefined, { allowSecureOnLocal: false }) })
-    await session.cookies.setCookie('secret=1; Secure; Path=/', secure.url)
-    await session.cookies.setCookie('plain=1; Path=/', secure.url)
+    await session.cookies!.setCookie('secret=1; Secure; Path=/', secure.url)
+    await session.cookies!.setCookie('plain=1; Path=/', secure.url)
     // Cookies ignore ports, so https://127.0.0.1:A → http://127.0.0.1:B is a downgrade on the same host.
     await session(redirectTo(secure.url, `${server.url}/headers`), { headers: { Authorization: 'Bearer secret' } })
     expect(secure.requests[0]!.headers.authorization).toBe('Bearer secret')

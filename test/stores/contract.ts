@@ -279,7 +279,7 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       const session = createSession({ cookies: store, baseURL: server.url })
       await session('/cookie-redirect/3')
       expect(await session('/cookies')).toEqual({ cookies: { hop1: '1', hop2: '2', hop3: '3' } })
-      expect(session.cookies.store).toBe(store)
+      expect(session.cookies!.store).toBe(store)
       await session.close()
       const view = await reopened()
       expect(await sent(view, server.url)).toBe('hop1=1; hop2=2; hop3=3')

@@ -11,7 +11,7 @@ describe('the memory store', () => {
   it('is tough-cookie\'s MemoryCookieStore, and what a session uses by default', async () => {
     expect(createMemoryStore()).toBeInstanceOf(MemoryCookieStore)
     const session = createSession()
-    expect(session.cookies.store).toBeInstanceOf(MemoryCookieStore)
+    expect(session.cookies!.store).toBeInstanceOf(MemoryCookieStore)
     await session.close()
   })
 })

@@ -17,9 +17,11 @@ export type CookieStoreErrorCode =
   | 'ERR_COOKIE_STORE_IO'
 
 /**
- * Thrown (or rejected with) by the cookie stores. A session swallows cookie errors during a
- * request (it never breaks a response), so they surface at `session.close()`, which flushes the
- * store, and from the store's own methods (`load()`, `flush()`).
+ * Thrown (or rejected with) by the cookie stores: by their own methods (`load()`, `flush()`), and
+ * by a session's calls. A request whose store fails rejects with it as is (not wrapped, not
+ * retried): before anything is sent when the cookies cannot be read, after the response when its
+ * cookies cannot be stored; `session.close()`, which flushes the store, rejects with it too. (A
+ * cookie the jar refuses, such as a hostile `Set-Cookie`, is no error: it is dropped.)
  *
  * @example
  * ```ts

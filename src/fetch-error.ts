@@ -1,0 +1,44 @@
+/**
+ * The base class of every error this package rejects with: ofetch's `FetchError` at run time,
+ * typed here so that the published declarations never load ofetch's (they need the DOM lib, and
+ * their optional properties do not admit `undefined` under `exactOptionalPropertyTypes`).
+ *
+ * @module
+ */
+import { FetchError as OfetchFetchError } from 'ofetch'
+import type { FetchResponse } from './types'
+
+/**
+ * An HTTP error, a network error, a deadline…: what every error of this package is an instance
+ * of (ofetch's `FetchError`, so `catch` code written for ofetch keeps working).
+ */
+export interface FetchError<T = any> extends Error {
+  /** The URL (as a string) or `Request` that failed. */
+  request?: string | Request | undefined
+  /**
+   * The resolved options of the failed request, as hooks see them (`ResolvedRequestOptions`).
+   * Typed loosely, as ofetch types it, so that errors of ofetch and of this package mix.
+   */
+  options?: any
+  /** The response, when one arrived. */
+  response?: FetchResponse<T> | undefined
+  /** The parsed body of the response, when one arrived. */
+  data?: T | undefined
+  /** The HTTP status, when a response arrived. */
+  status?: number | undefined
+  /** The status text, when a response arrived. */
+  statusText?: string | undefined
+  /** Alias of `status` (ofetch compatibility). */
+  statusCode?: number | undefined
+  /** Alias of `statusText` (ofetch compatibility). */
+  statusMessage?: string | undefined
+}
+
+/** The constructor of `FetchError`. */
+export interface FetchErrorConstructor {
+  new <T = any>(message: string, options?: { cause: unknown }): FetchError<T>
+  readonly prototype: FetchError
+}
+
+/** ofetch's `FetchError` class, the base class of this package's errors. */
+export const FetchError: FetchErrorConstructor = OfetchFetchError as FetchErrorConstructor

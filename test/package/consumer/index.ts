@@ -1,0 +1,204 @@
+/**
+ * A strict consumer of the packed package (see consumer-types.test.ts): type-checked, never run,
+ * in every configuration the test lists. It uses only globals that both the DOM lib and
+ * `@types/node` declare.
+ */
+import {
+  $fetch,
+  AbortError,
+  AuthError,
+  BodyTooLargeError,
+  createSession,
+  DEFAULT_RETRY_METHODS,
+  DEFAULT_RETRY_STATUS_CODES,
+  FetchError,
+  fromNetscape,
+  HTTPError,
+  InvalidRequestError,
+  isSessionError,
+  NetworkError,
+  parseRetryAfter,
+  RedirectError,
+  RETRY_DEFAULTS,
+  SessionClosedError,
+  TimeoutError,
+  toNetscape,
+  UnsupportedOptionError,
+} from 'fetch-session'
+import type { $Fetch, FetchResponse, RedirectHop, RequestOptions, RetryContext, Session, SessionOptions } from 'fetch-session'
+import { createSession as createBrowserSession } from 'fetch-session/browser'
+import { createSession as createBunSession } from 'fetch-session/bun'
+import { createSession as createDenoSession } from 'fetch-session/deno'
+import { createSession as createGenericSession } from 'fetch-session/generic'
+import { createSession as createNodeSession } from 'fetch-session/node'
+import { createSession as createWorkerdSession } from 'fetch-session/workerd'
+import { CookieStoreError, createFileStore, FileCookieStore } from 'fetch-session/stores/file'
+import type { CookieStoreErrorCode, FileStoreOptions } from 'fetch-session/stores/file'
+import { createUnstorageStore } from 'fetch-session/stores/unstorage'
+import type { UnstorageLike } from 'fetch-session/stores/unstorage'
+import { createWebStorageStore } from 'fetch-session/stores/web-storage'
+import type { WebStorageLike } from 'fetch-session/stores/web-storage'
+
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true : false
+/** Compiles only when `A` and `B` are the same type. */
+function same<A, B>(..._proof: Equal<A, B> extends true ? [] : [never]): void {}
+
+interface User {
+  id: number
+  name: string
+}
+
+const options: SessionOptions = {
+  baseURL: 'https://api.example.com',
+  headers: { 'User-Agent': 'consumer/1.0' },
+  timeout: { total: 10_000, attempt: 3_000 },
+  retry: { limit: 3, statusCodes: [429, 503], maxRetryAfter: 30_000 },
+  auth: { username: 'alice', password: 's3cret', type: 'digest' },
+  limit: { concurrency: 4, rps: 10 },
+  onRetry: (context) => {
+    same<typeof context, RetryContext>()
+    const delay: number = context.delay
+    const error: FetchError = context.error
+    void [delay, error]
+  },
+}
+const session: Session = createSession(options)
+const sessions: Session[] = [createNodeSession(), createDenoSession(), createBunSession(), createWorkerdSession(), createBrowserSession(), createGenericSession()]
+const api: $Fetch = $fetch.create({ baseURL: 'https://api.example.com' })
+
+// Generic wrappers: a type argument with options typed as RequestOptions.
+function call<T>(url: string, options: RequestOptions = {}) {
+  return session<T>(url, options)
+}
+function callRaw<T>(url: string, options: RequestOptions = {}) {
+  return session.raw<T>(url, options)
+}
+function get<T>(url: string, options: Omit<RequestOptions, 'method'> = {}) {
+  return session.get<T>(url, options)
+}
+
+export async function main(): Promise<void> {
+  same<Awaited<ReturnType<typeof call<User>>>, User>()
+  same<Awaited<ReturnType<typeof callRaw<User>>>, FetchResponse<User>>()
+  same<Awaited<ReturnType<typeof get<User>>>, User>()
+
+  const me = await session<User>('/me')
+  same<typeof me, User>()
+  const text = await session<string>('/robots.txt', { responseType: 'text' })
+  same<typeof text, string>()
+  const inferred = await session('/robots.txt', { responseType: 'text' })
+  same<typeof inferred, string>()
+  const bytes = await session('/file', { responseType: 'arrayBuffer' })
+  same<typeof bytes, ArrayBuffer>()
+  const raw = await session.raw<User>('/me', { query: { page: 2 }, headers: [['accept', 'application/json']] })
+  same<typeof raw._data, User | undefined>()
+  same<typeof raw.history, RedirectHop[] | undefined>()
+  const created = await session.post<User>('/users', { body: { name: 'alice' }, headers: new Headers({ 'x-request-id': '1' }) })
+  same<typeof created, User>()
+  const stateless = await $fetch<User>('https://api.example.com/me', { retry: 2, signal: AbortSignal.timeout(1000) })
+  same<typeof stateless, User>()
+  await api('/items')
+
+  // No jar with `cookies: false` and in browsers.
+  same<Session['cookies'], import('tough-cookie').CookieJar | undefined>()
+  // @ts-expect-error the jar may be undefined
+  await session.cookies.getCookieString('https://api.example.com/')
+  const jar = session.cookies
+  if (jar) await toNetscape(jar)
+  const imported = await fromNetscape('', {})
+  createSession({ cookies: imported })
+
+  session.headers.set('x-trace', '1')
+  session.mount('https://api.example.com/admin', { headers: { 'x-admin': '1' }, retry: false }).extend({ timeout: 5_000 })
+
+  try {
+    await session('/status/404')
+  }
+  catch (error) {
+    if (error instanceof HTTPError) {
+      const status: number = error.status
+      const data: unknown = error.data
+      const response: FetchResponse<any> = error.response
+      const base: FetchError = error
+      void [status, data, response, base]
+    }
+    if (error instanceof RedirectError) {
+      const code: 'ERR_TOO_MANY_REDIRECTS' | 'ERR_REDIRECT_MODE' | 'ERR_REDIRECT_LOCATION' | 'ERR_REDIRECT_SCHEME' | 'ERR_REDIRECT_BODY' = error.code
+      const urls: string[] = error.redirectUrls
+      const response: Response | undefined = error.response
+      const base: FetchError = error
+      void [code, urls, response, base]
+    }
+    if (error instanceof TimeoutError) {
+      const phase: 'total' | 'attempt' | 'signal' = error.phase
+      const timeout: number | undefined = error.timeout
+      void [phase, timeout]
+    }
+    if (error instanceof NetworkError) {
+      const code: string | undefined = error.code
+      void code
+    }
+    if (error instanceof BodyTooLargeError) {
+      const limit: number = error.limit
+      void limit
+    }
+    for (const Kind of [AbortError, AuthError, InvalidRequestError, SessionClosedError, HTTPError, RedirectError, TimeoutError, NetworkError, BodyTooLargeError]) {
+      if (error instanceof Kind) {
+        const base: FetchError = error
+        const message: string = base.message
+        void message
+      }
+    }
+    if (error instanceof UnsupportedOptionError) {
+      const option: string = error.option
+      const runtime: string = error.runtime
+      const base: Error = error
+      void [option, runtime, base]
+    }
+    if (error instanceof CookieStoreError) {
+      const code: CookieStoreErrorCode = error.code
+      const location: string = error.location
+      void [code, location]
+    }
+    if (isSessionError(error)) {
+      const base: FetchError = error
+      const status: number | undefined = base.status
+      void status
+    }
+    if (error instanceof FetchError) {
+      const data: unknown = error.data
+      void data
+    }
+  }
+
+  // The retry defaults and helpers.
+  const methods: readonly string[] = DEFAULT_RETRY_METHODS
+  const statuses: readonly number[] = DEFAULT_RETRY_STATUS_CODES
+  const limit: number = RETRY_DEFAULTS.limit
+  const wait: number | undefined = parseRetryAfter('120')
+  void [methods, statuses, limit, wait]
+
+  // The cookie stores.
+  const fileOptions: FileStoreOptions = { writeDelay: 0, lockTimeout: 1_000 }
+  const file: FileCookieStore = createFileStore('./cookies.json', fileOptions)
+  await file.load()
+  const entries = new Map<string, string>()
+  const storage: WebStorageLike = {
+    getItem: key => entries.get(key) ?? null,
+    setItem: (key, value) => void entries.set(key, value),
+    removeItem: key => void entries.delete(key),
+  }
+  const items = new Map<string, unknown>()
+  const unstorage: UnstorageLike = {
+    getItem: async key => items.get(key) ?? null,
+    setItem: async (key, value) => void items.set(key, value),
+    removeItem: async key => void items.delete(key),
+    getKeys: async base => [...items.keys()].filter(key => !base || key.startsWith(base)),
+  }
+  const stored = [
+    createSession({ cookies: file }),
+    createSession({ cookies: createWebStorageStore(storage, { key: 'consumer:cookies' }) }),
+    createSession({ cookies: createUnstorageStore(unstorage, { base: 'sessions:alice' }) }),
+  ]
+  for (const each of [session, ...sessions, ...stored]) await each.close()
+}
