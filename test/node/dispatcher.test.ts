@@ -162,3 +162,24 @@ describe('a session\'s dispatcher', () => {
     expect(() => createSession({ dispatcher: 'agent' as never })).toThrow(TypeError)
   })
 })
+
+describe('the generic adapter', () => {
+  it('refuses a dispatcher: UnsupportedOptionError at createSession(), InvalidRequestError per request', async () => {
+    const { createSession: createGenericSession, $fetch: generic$fetch } = await import('../../src/index')
+    const agent = new CountingAgent()
+    try {
+      expect(() => createGenericSession({ dispatcher: agent })).toThrow(UnsupportedOptionError)
+      const session = createGenericSession({ baseURL: server.url })
+      for (const call of [session('/get', { dispatcher: agent } as never), generic$fetch(`${server.url}/get`, { dispatcher: agent } as never)]) {
+        const error = await call.catch((caught: unknown) => caught)
+        expect(error).toBeInstanceOf(InvalidRequestError)
+        expect((error as Error).message).toMatch('the generic fetch adapter cannot honour')
+      }
+      expect(agent.seen).toEqual([])
+      await session.close()
+    }
+    finally {
+      await agent.close()
+    }
+  })
+})
