@@ -73,7 +73,7 @@ export interface Adapter {
 }
 
 /** The transport options a session or mount names. */
-const TRANSPORT_KEYS = ['proxy', 'tls', 'pool', 'http2'] as const
+const TRANSPORT_KEYS = ['proxy', 'tls', 'pool', 'http2', 'dispatcher'] as const
 
 interface Mount {
   prefix: string

@@ -222,20 +222,33 @@ export interface TimeoutOptions {
 export type RedirectMode = 'follow' | 'manual' | 'error'
 
 /**
- * A forward proxy: its URL (credentials in it become `Proxy-Authorization`), `{ url, noProxy }`,
- * `true` to follow `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`, or `false` to ignore them.
+ * A forward proxy: its URL (credentials in it become `Proxy-Authorization`, sent to the proxy
+ * only; refused on Deno), `{ url, noProxy }`, `true` to follow the environment, or `false` to
+ * ignore it. The environment is read by curl's rule: `http://` URLs use `http_proxy` /
+ * `HTTP_PROXY`, `https://` URLs `https_proxy` / `HTTPS_PROXY`, either falls back to `all_proxy` /
+ * `ALL_PROXY`, and `no_proxy` / `NO_PROXY` bypasses. `http://` targets get an absolute-form
+ * request, `https://` targets a CONNECT tunnel.
  */
 export type ProxyOption = string | URL | boolean | { url: string | URL, noProxy?: string }
 
-/** TLS settings for the session's own connections. */
+/**
+ * TLS settings for the session's own connections. Checked at `createSession()` / `mount()`: an
+ * unknown member, a PEM that is not well formed (base64, DER), a `ca` or `cert` that holds no
+ * certificate, a `key` that is not one unencrypted private key, or `cert` without `key` (or `key`
+ * without `cert`) is a `TypeError` naming the option (`tls.ca`, `tls.cert`, `tls.key`), which
+ * never quotes the key.
+ */
 export interface TlsOptions {
   /** Verify the server certificate. `false` accepts any certificate: only for tests. @default true */
   rejectUnauthorized?: boolean
-  /** Extra trusted CA certificates (PEM), added to the runtime's default ones. */
+  /**
+   * Extra trusted CA certificates (PEM, `CERTIFICATE` blocks), added to the runtime's default
+   * ones, which include the CAs of `NODE_EXTRA_CA_CERTS` on Node and Bun (`DENO_CERT` on Deno).
+   */
   ca?: string | string[]
-  /** Client certificate (PEM) for mutual TLS. */
+  /** Client certificate (PEM, a chain may follow) for mutual TLS. Needs `key`. */
   cert?: string
-  /** Client private key (PEM) for mutual TLS. */
+  /** Client private key (PEM: `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`, unencrypted) for mutual TLS. Needs `cert`. */
   key?: string
 }
 
@@ -263,6 +276,19 @@ export interface TransportOptions {
    * default; `false` keeps HTTP/1.1. Bun: `true` only with `--experimental-http2-fetch`, else refused.
    */
   http2?: boolean
+  /**
+   * Node only: an undici `Dispatcher` (`Agent`, `Pool`, `ProxyAgent`, `MockAgent`…) that sends the
+   * session's requests instead of a pool of the session's own. It stays yours: `close()` does not
+   * close it. It cannot be combined with `proxy`, `tls`, `pool` or `http2` (configure those on the
+   * dispatcher), and the environment's proxies do not apply to it. Given per request
+   * (`session(url, { dispatcher })`), it sends that request. Other runtimes refuse it
+   * (`UnsupportedOptionError` at `createSession()`, `InvalidRequestError` per request).
+   *
+   * Typed structurally (anything with undici's `dispatch(options, handler)`), or, where the global
+   * `RequestInit` has a `dispatcher` of its own (Node's types without the DOM lib), as that one, so
+   * that the options extending both agree.
+   */
+  dispatcher?: RequestInit extends { dispatcher?: infer D } ? D : { dispatch: (options: any, handler: any) => boolean }
 }
 
 /**

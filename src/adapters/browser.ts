@@ -7,7 +7,8 @@
  * `undefined`; tough-cookie is never imported), and keep headers, retries, deadlines, hooks and
  * errors. `redirect: 'error'` rejects with a `RedirectError` (`ERR_REDIRECT_MODE`), as elsewhere,
  * rather than with the browser's network error. Relative URLs resolve against the page (or the
- * worker's `location`). `proxy`, `tls`, `pool` and `http2` are refused at `createSession()`.
+ * worker's `location`). `proxy`, `tls`, `pool`, `http2` and `dispatcher` are refused at
+ * `createSession()` (a request's `dispatcher` rejects with `InvalidRequestError`).
  *
  * @module
  */
@@ -27,7 +28,7 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]
  * readable 3xx with a `Location` (a custom `fetch`, DOM emulations).
  */
 function browserTransport(fetch: Fetch | undefined): Transport {
-  const base = fetchTransport(fetch)
+  const base = fetchTransport(fetch, 'a browser')
   const send: Fetch = async (input, init) => {
     if (init?.redirect !== 'error') return base.fetch(input, init)
     const response = await base.fetch(input, { ...init, redirect: 'manual' })

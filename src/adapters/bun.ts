@@ -5,8 +5,9 @@
  * platform's pool.
  *
  * - `proxy`: a URL or `{ url }` → that proxy for every request (`respectNoProxy: false`, as on
- *   Node); `true` → Bun's default: `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` and `NO_PROXY`;
- *   `false` → direct, even when those are set.
+ *   Node); `true` → Bun's default: `http_proxy` / `https_proxy` / `all_proxy` and `no_proxy`
+ *   (either case), which Bun reads by curl's rule as fetch-session does on Node and Deno
+ *   (src/proxy-env.ts; test/runtimes/bun.test.ts checks it); `false` → direct, even when those are set.
  * - `tls`: `rejectUnauthorized`, `cert`, `key` as they are; `ca` is trusted in addition to Bun's
  *   default CAs (Bun's own `ca` replaces them).
  * - `pool.keepAliveTimeout` → `keepAlive.idleTimeout`, which Bun counts in whole seconds (rounded
@@ -15,7 +16,8 @@
  *   the process runs with `--experimental-http2-fetch` (or `BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT=1`):
  *   HTTP/2 offered over TLS, HTTP/1.1 otherwise.
  *
- * Refused at `createSession()` with an `UnsupportedOptionError`: `http2: true` without that flag
+ * Refused at `createSession()` with an `UnsupportedOptionError`: `dispatcher` (undici's; a
+ * request's is an `InvalidRequestError`), `http2: true` without that flag
  * (per request Bun can only force HTTP/2, `protocol: 'http2'`, which fails on servers without
  * it), `proxy.noProxy` (no bypass list besides `NO_PROXY`), and `pool.connections` (Bun caps the
  * idle sockets of a whole session, `keepAlive.maxIdleSockets`, never the connections per origin).
@@ -25,8 +27,9 @@
 import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../session'
+import { validateTlsOptions } from '../tls-options'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
-import { fetchTransport, UnsupportedOptionError } from './fetch'
+import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
 
 /** The part of `Bun.FetchSession` the adapter uses. */
 interface FetchSessionLike {
@@ -77,6 +80,8 @@ function bunTransportOptions(options: TransportOptions): BunTransportOptions {
   const { proxy, tls, pool, http2 } = options
   const session: Record<string, unknown> = {}
   const request: Record<string, unknown> = {}
+  if (options.dispatcher !== undefined) throw new UnsupportedOptionError('dispatcher', 'bun', `${NO_DISPATCHER_HINT} (Bun.FetchSession: use \`proxy\`, \`tls\`, \`pool\`, \`http2\`)`)
+  validateTlsOptions(tls)
   if (http2 === true && !offersHttp2()) {
     throw new UnsupportedOptionError('http2', 'bun', 'Bun\'s fetch offers HTTP/2 only when the process runs with --experimental-http2-fetch (or BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT=1); per request it can only force HTTP/2, which fails on servers without it')
   }
@@ -99,7 +104,6 @@ function bunTransportOptions(options: TransportOptions): BunTransportOptions {
     const bunTls: Record<string, unknown> = {}
     if (tls.rejectUnauthorized !== undefined) bunTls.rejectUnauthorized = tls.rejectUnauthorized
     if (tls.ca !== undefined) bunTls.ca = [...defaultCertificates(), ...(Array.isArray(tls.ca) ? tls.ca : [tls.ca])]
-    if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError('fetch-session: `tls.cert` and `tls.key` go together (a client certificate and its private key)')
     if (tls.cert !== undefined) bunTls.cert = tls.cert
     if (tls.key !== undefined) bunTls.key = tls.key
     session.tls = bunTls
@@ -129,7 +133,7 @@ const bunAdapter: Adapter = {
     if (typeof FetchSession === 'function') {
       const pool = new FetchSession(settings)
       return {
-        fetch: perRequest ? (input, init) => pool.fetch(input, { ...init, ...request } as RequestInit) : (input, init) => pool.fetch(input, init),
+        fetch: refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, { ...init, ...request } as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun'),
         // Closes the idle connections now. A response still being read completes, and Bun then
         // keeps its connection in this pool until it idles out or the FetchSession is collected.
         close: async () => pool.close(),
@@ -140,9 +144,9 @@ const bunAdapter: Adapter = {
     const proxy = settings.proxy as { url: string } | false | undefined
     const extra = { ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request }
     const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, ...extra } as RequestInit)
-    return { fetch: send, close: async () => {} }
+    return { fetch: refusingDispatcher(send, 'Bun'), close: async () => {} }
   },
-  sharedTransport: fetchTransport,
+  sharedTransport: fetch => fetchTransport(fetch, 'Bun'),
   createCookieJar,
 }
 

@@ -2,16 +2,20 @@
  * The Deno adapter: each session owns a `Deno.HttpClient` (its connection pool, closed by
  * `session.close()`), built from the transport options:
  *
- * - `proxy`: a URL or `{ url }` → the client's `proxy: { url }` (credentials in the URL become
- *   `Proxy-Authorization`); `true` is what Deno always does: `HTTP_PROXY` / `HTTPS_PROXY` /
- *   `ALL_PROXY` and `NO_PROXY` (which Deno applies to the session's own proxy too).
+ * - `proxy`: a URL or `{ url }` → the client's `proxy: { url }`; `true` (and the default) → the
+ *   environment's proxies by curl's rule (src/proxy-env.ts), each passed to a client of its own,
+ *   since Deno's own reading differs (upper case wins, `ALL_PROXY` beats `HTTPS_PROXY`). Deno then
+ *   applies `NO_PROXY` itself too, to every client; it ignores the entries `*` and `host:port`.
+ *   Proxy credentials are refused (URL userinfo, or in the `HTTPS_PROXY` / `ALL_PROXY` a session
+ *   would use): Deno sends them to https origins too, inside the tunnel (SECURITY.md).
  * - `tls.ca` → `caCerts` (trusted in addition to the default roots), `tls.cert` + `tls.key` →
  *   the client certificate for mutual TLS.
  * - `pool.keepAliveTimeout` → `poolIdleTimeout` (ms).
  * - `http2` → `http2`: Deno negotiates HTTP/2 over TLS (ALPN) by default; `false` keeps HTTP/1.1.
  *
  * What `Deno.createHttpClient` cannot do is refused at `createSession()` with an
- * `UnsupportedOptionError`: `proxy: false` (the environment's proxies always apply),
+ * `UnsupportedOptionError`: `dispatcher` (undici's; a request's is an `InvalidRequestError`),
+ * proxy credentials (above), `proxy: false` (the environment's proxies always apply),
  * `proxy.noProxy` (no per-client bypass list), `tls.rejectUnauthorized: false` (only the
  * process-wide `--unsafely-ignore-certificate-errors`), and `pool.connections` (the client caps
  * idle connections per host, `poolMaxIdlePerHost`, never the connections in use).
@@ -19,10 +23,13 @@
  * @module
  */
 import { createCookieJar } from '../cookies/jar'
+import { PROXY_VARIABLES, proxyFor, routesFromEnvironment } from '../proxy-env'
+import type { ProxyRoutes } from '../proxy-env'
 import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../session'
+import { validateTlsOptions } from '../tls-options'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
-import { fetchTransport, UnsupportedOptionError } from './fetch'
+import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
 
 /** The part of `Deno.HttpClient` the adapter uses. */
 interface HttpClientLike {
@@ -32,6 +39,8 @@ interface HttpClientLike {
 /** The part of the `Deno` namespace the adapter uses (structural: no Deno types needed). */
 interface DenoLike {
   createHttpClient: (options: Record<string, unknown>) => HttpClientLike
+  env?: { get: (name: string) => string | undefined }
+  permissions?: { querySync?: (descriptor: { name: 'env', variable: string }) => { state: string } }
 }
 
 function deno(): DenoLike {
@@ -42,30 +51,46 @@ function deno(): DenoLike {
   return value
 }
 
-/** The options of `Deno.createHttpClient()` for a session's transport options. */
+/** Why proxy credentials are refused on Deno (SECURITY.md, "Known gaps"). */
+const CREDENTIALS_LEAK = 'Deno sends a proxy\'s credentials to the https origin too, inside the TLS tunnel (a Proxy-Authorization header the origin can read), so fetch-session refuses proxy credentials on Deno; use a proxy that admits you without credentials (e.g. by address), or another runtime'
+
+/** True when a proxy URL carries credentials (userinfo). */
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.username !== '' || parsed.password !== ''
+  }
+  catch {
+    return false
+  }
+}
+
+/**
+ * The proxy routes of the environment by curl's rule, or `undefined` when it names no proxy or
+ * cannot be read without asking: without `--allow-env` for these variables, Deno's own reading of
+ * them applies.
+ */
+function environmentRoutes(runtime: DenoLike): ProxyRoutes | undefined {
+  if (typeof runtime.env?.get !== 'function' || typeof runtime.permissions?.querySync !== 'function') return undefined
+  const env: Record<string, string | undefined> = {}
+  for (const variable of PROXY_VARIABLES) {
+    if (runtime.permissions.querySync({ name: 'env', variable }).state !== 'granted') return undefined
+    env[variable] = runtime.env.get(variable)
+  }
+  return routesFromEnvironment(env)
+}
+
+/** The options of `Deno.createHttpClient()` for a session's transport options (all but the proxy). */
 function httpClientOptions(options: TransportOptions): Record<string, unknown> {
-  const { proxy, tls, pool, http2 } = options
+  const { tls, pool, http2 } = options
   const client: Record<string, unknown> = {}
-  if (proxy === false) {
-    throw new UnsupportedOptionError('proxy', 'deno', 'Deno.createHttpClient cannot ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY; unset them for this process, or name the hosts in NO_PROXY')
-  }
-  // `proxy: true` asks for the environment's proxies, which is what Deno does anyway.
-  if (proxy !== undefined && proxy !== true) {
-    let url: string | URL = proxy as string | URL
-    if (typeof proxy === 'object' && !(proxy instanceof URL)) {
-      if (proxy.noProxy !== undefined && proxy.noProxy !== '') {
-        throw new UnsupportedOptionError('proxy', 'deno', '`noProxy` has no counterpart in Deno.createHttpClient; name the hosts in the NO_PROXY environment variable, which Deno applies to this proxy too')
-      }
-      url = proxy.url
-    }
-    client.proxy = { url: String(url) }
-  }
+  if (options.dispatcher !== undefined) throw new UnsupportedOptionError('dispatcher', 'deno', `${NO_DISPATCHER_HINT} (Deno.createHttpClient: use \`proxy\`, \`tls\`, \`pool\`, \`http2\`)`)
+  validateTlsOptions(tls)
   if (tls) {
     if (tls.rejectUnauthorized === false) {
       throw new UnsupportedOptionError('tls.rejectUnauthorized', 'deno', 'Deno can only skip certificate checks for the whole process (--unsafely-ignore-certificate-errors); trust the server\'s CA with `tls.ca` instead')
     }
     if (tls.ca !== undefined) client.caCerts = Array.isArray(tls.ca) ? tls.ca : [tls.ca]
-    if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError('fetch-session: `tls.cert` and `tls.key` go together (a client certificate and its private key)')
     if (tls.cert !== undefined) client.cert = tls.cert
     if (tls.key !== undefined) client.key = tls.key
   }
@@ -77,6 +102,41 @@ function httpClientOptions(options: TransportOptions): Record<string, unknown> {
   return client
 }
 
+/**
+ * Where a session's requests go: one proxy for all (`proxy` given), the environment's by curl's
+ * rule (`routes`), or Deno's default (no proxy named anywhere, or the environment unreadable).
+ */
+type ProxyPlan = { kind: 'fixed', url: string } | { kind: 'routes', routes: ProxyRoutes } | { kind: 'default' }
+
+function proxyPlan(options: TransportOptions, runtime: DenoLike): ProxyPlan {
+  const { proxy } = options
+  if (proxy === false) {
+    throw new UnsupportedOptionError('proxy', 'deno', 'Deno.createHttpClient cannot ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY; unset them for this process, or name the hosts in NO_PROXY')
+  }
+  if (proxy === undefined || proxy === true) {
+    const routes = environmentRoutes(runtime)
+    if (!routes) return { kind: 'default' }
+    if (routes.https !== undefined && hasCredentials(routes.https)) {
+      throw new UnsupportedOptionError('proxy', 'deno', `${routes.sources.https} names a proxy with credentials for https:// URLs, and ${CREDENTIALS_LEAK}`)
+    }
+    return { kind: 'routes', routes }
+  }
+  let url: string | URL = proxy as string | URL
+  if (typeof proxy === 'object' && !(proxy instanceof URL)) {
+    if (proxy.noProxy !== undefined && proxy.noProxy !== '') {
+      throw new UnsupportedOptionError('proxy', 'deno', '`noProxy` has no counterpart in Deno.createHttpClient; name the hosts in the NO_PROXY environment variable, which Deno applies to this proxy too')
+    }
+    url = proxy.url
+  }
+  if (hasCredentials(String(url))) throw new UnsupportedOptionError('proxy', 'deno', `the proxy URL carries credentials, and ${CREDENTIALS_LEAK}`)
+  return { kind: 'fixed', url: String(url) }
+}
+
+/** The URL a fetch input names. */
+function inputURL(input: string | URL | Request): URL {
+  return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+}
+
 /** The Deno adapter. */
 const denoAdapter: Adapter = {
   name: 'deno',
@@ -86,20 +146,40 @@ const denoAdapter: Adapter = {
       if (named) throw new UnsupportedOptionError(named, 'deno', 'it configures the session\'s own client, so it cannot be combined with a custom `fetch`')
       return fetchTransport(fetch)
     }
-    const client = deno().createHttpClient(httpClientOptions(options))
+    const runtime = deno()
+    const settings = httpClientOptions(options)
+    const plan = proxyPlan(options, runtime)
+    // One client per proxy the session uses ('' for none): Deno.createHttpClient takes one proxy.
+    const clients = new Map<string, HttpClientLike>()
+    const clientFor = (proxy: string | undefined): HttpClientLike => {
+      let client = clients.get(proxy ?? '')
+      if (!client) {
+        client = runtime.createHttpClient(proxy === undefined ? settings : { ...settings, proxy: { url: proxy } })
+        clients.set(proxy ?? '', client)
+      }
+      return client
+    }
+    let send: Fetch
+    if (plan.kind === 'routes') {
+      const { routes } = plan
+      send = (input, init) => globalThis.fetch(input, { ...init, client: clientFor(proxyFor(routes, inputURL(input))) } as RequestInit)
+    }
+    else {
+      const client = clientFor(plan.kind === 'fixed' ? plan.url : undefined)
+      send = (input, init) => globalThis.fetch(input, { ...init, client } as RequestInit)
+    }
     let closed = false
-    const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, client } as RequestInit)
     return {
-      fetch: send,
+      fetch: refusingDispatcher(send, 'Deno'),
       close: async () => {
         if (closed) return
         closed = true
-        // Drops the pool: idle connections close now; a response being read still completes.
-        client.close()
+        // Drops the pools: idle connections close now; a response being read still completes.
+        for (const client of clients.values()) client.close()
       },
     }
   },
-  sharedTransport: fetchTransport,
+  sharedTransport: fetch => fetchTransport(fetch, 'Deno'),
   createCookieJar,
 }
 

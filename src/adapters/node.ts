@@ -1,8 +1,11 @@
 /**
  * The Node adapter: each session owns an undici `Agent` (its connection pool, closed by
- * `session.close()`), or a `ProxyAgent` / `EnvHttpProxyAgent` when a proxy applies; `tls` maps to
- * the agent's `connect` options and `http2` to `allowH2`. `$fetch` uses the shared pool of Node's
- * own `fetch` (undici's global dispatcher).
+ * `session.close()`), or a `ProxyAgent` when a proxy applies (a router of its own between direct
+ * and proxies when the environment's or `{ url, noProxy }` apply, by curl's rule: see
+ * src/proxy-env.ts); `tls` maps to the agent's `connect` options and `http2` to `allowH2`.
+ * `http://` targets go to the proxy as absolute-form requests, `https://` targets through CONNECT.
+ * A caller's `dispatcher` replaces the session's pool (and stays the caller's to close).
+ * `$fetch` uses the shared pool of Node's own `fetch` (undici's global dispatcher).
  *
  * Both send through the dispatch transport (src/transports/dispatch.ts): undici's dispatcher API
  * with a lean `Response`, about a third of the CPU of `fetch` per request on Node 20, sending the
@@ -12,33 +15,111 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs'
 import * as tls from 'node:tls'
-import { Agent, EnvHttpProxyAgent, FormData as UndiciFormData, fetch as undiciFetch, getGlobalDispatcher, ProxyAgent } from 'undici'
-import type { Dispatcher } from 'undici'
+import { Agent, Client, Dispatcher, FormData as UndiciFormData, fetch as undiciFetch, getGlobalDispatcher, Pool, ProxyAgent } from 'undici'
 import { createCookieJar } from '../cookies/jar'
+import { proxyFor, routesFromEnvironment, routesFromOption } from '../proxy-env'
+import type { ProxyEnvironment, ProxyRoutes } from '../proxy-env'
 import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../session'
-import { createDispatchFetch } from '../transports/dispatch'
+import { certificateBlocks, validateTlsOptions } from '../tls-options'
+import { createDispatchFetch, isDispatcher } from '../transports/dispatch'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
 
-const PROXY_ENV = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const
+/** The process environment (read when a session is created). */
+function environment(): ProxyEnvironment {
+  return (globalThis as { process?: { env?: ProxyEnvironment } }).process?.env ?? {}
+}
 
-/** True when the process environment names a proxy (read when a session is created). */
-function environmentHasProxy(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
-  return PROXY_ENV.some(name => Boolean(env[name]))
+let extraCertificates: string[] | undefined
+
+/**
+ * The certificates of the file `NODE_EXTRA_CA_CERTS` names, read once, as Node reads it at
+ * start-up. Node 20 cannot list them (no `tls.getCACertificates`), yet a `ca` of our own
+ * replaces Node's whole default store, the extra CAs included.
+ */
+function extraCACertificates(): string[] {
+  if (extraCertificates) return extraCertificates
+  extraCertificates = []
+  const file = environment().NODE_EXTRA_CA_CERTS
+  if (file) {
+    try {
+      extraCertificates = certificateBlocks(readFileSync(file, 'utf8'))
+    }
+    catch {
+      // Node itself warned at start-up ("Ignoring extra certs from …") and trusts none of them.
+    }
+  }
+  return extraCertificates
 }
 
 /**
  * `tls.ca` adds to the trusted roots (as on Deno and Bun); Node's own `ca` would replace them. The
- * default store includes NODE_EXTRA_CA_CERTS where Node can list it (`getCACertificates`, Node 22.15+).
+ * default store is Node's bundled roots plus NODE_EXTRA_CA_CERTS (listed by `getCACertificates`
+ * on Node 22.15+, read from the file before that).
  */
 function withDefaultRoots(value: string | string[]): string[] {
   const extra = Array.isArray(value) ? value : [value]
   const { getCACertificates } = tls as { getCACertificates?: (type: 'default') => string[] }
-  const defaults = typeof getCACertificates === 'function' ? getCACertificates('default') : tls.rootCertificates
+  const defaults = typeof getCACertificates === 'function' ? getCACertificates('default') : [...tls.rootCertificates, ...extraCACertificates()]
   return [...defaults, ...extra]
+}
+
+/**
+ * Sends each request direct or through the proxy its URL's scheme names, by curl's rule
+ * (src/proxy-env.ts), rather than undici's `EnvHttpProxyAgent`, which sends `https://` through
+ * `HTTP_PROXY` when `HTTPS_PROXY` is unset.
+ */
+class ProxyRouter extends Dispatcher {
+  readonly #routes: ProxyRoutes
+  readonly #direct: Dispatcher
+  readonly #proxies: Map<string, Dispatcher> = new Map()
+  /** The dispatcher chosen for each origin seen (the choice depends on the origin only). */
+  readonly #chosen: Map<string, Dispatcher> = new Map()
+
+  constructor(routes: ProxyRoutes, direct: Dispatcher, through: (uri: string) => Dispatcher) {
+    super()
+    this.#routes = routes
+    this.#direct = direct
+    // Made now, so that a malformed proxy URL fails at createSession().
+    for (const uri of [routes.http, routes.https]) {
+      if (uri !== undefined && !this.#proxies.has(uri)) this.#proxies.set(uri, through(uri))
+    }
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const origin = String(options.origin)
+    let target = this.#chosen.get(origin)
+    if (target === undefined) {
+      const proxy = proxyFor(this.#routes, new URL(origin))
+      target = proxy === undefined ? this.#direct : this.#proxies.get(proxy)!
+      if (this.#chosen.size >= 1024) this.#chosen.clear()
+      this.#chosen.set(origin, target)
+    }
+    return target.dispatch(options, handler)
+  }
+
+  override close(): Promise<void>
+  override close(callback: () => void): void
+  override close(callback?: () => void): Promise<void> | void {
+    const done = Promise.all([this.#direct, ...this.#proxies.values()].map(dispatcher => dispatcher.close())).then(() => {})
+    if (callback) done.then(callback, callback)
+    else return done
+  }
+
+  override destroy(): Promise<void>
+  override destroy(error: Error | null): Promise<void>
+  override destroy(callback: () => void): void
+  override destroy(error: Error | null, callback: () => void): void
+  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
+    const error = typeof first === 'function' ? null : first ?? null
+    const callback = typeof first === 'function' ? first : second
+    const done = Promise.all([this.#direct, ...this.#proxies.values()].map(dispatcher => dispatcher.destroy(error))).then(() => {})
+    if (callback) done.then(callback, callback)
+    else return done
+  }
 }
 
 /** Builds the undici dispatcher for a session's transport options. */
@@ -51,24 +132,57 @@ function createDispatcher(options: TransportOptions): Dispatcher {
     if (tlsOptions.cert !== undefined) connect.cert = tlsOptions.cert
     if (tlsOptions.key !== undefined) connect.key = tlsOptions.key
   }
-  const agentOptions: Agent.Options = {
+  const poolOptions = {
     ...(pool?.connections !== undefined ? { connections: pool.connections } : {}),
     ...(pool?.keepAliveTimeout !== undefined ? { keepAliveTimeout: pool.keepAliveTimeout } : {}),
+  }
+  const agentOptions: Agent.Options = {
+    ...poolOptions,
     ...(http2 ? { allowH2: true } : {}),
     ...(Object.keys(connect).length > 0 ? { connect } : {}),
   }
-  // The proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
-  const proxied = { ...agentOptions, ...(Object.keys(connect).length > 0 ? { requestTls: connect } : {}) }
-  if (proxy === false) return new Agent(agentOptions)
-  if (proxy === true || (proxy === undefined && environmentHasProxy())) return new EnvHttpProxyAgent(proxied)
-  if (proxy === undefined) return new Agent(agentOptions)
+  const direct = (): Dispatcher => new Agent(agentOptions)
+  const through = (uri: string): Dispatcher => new ProxyAgent({
+    ...agentOptions,
+    uri,
+    // The proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
+    ...(Object.keys(connect).length > 0 ? { requestTls: connect } : {}),
+    // An `http://` target gets an ordinary absolute-form request, as curl, requests, Deno and Bun
+    // send it; CONNECT is for `https://` only (a stock squid refuses CONNECT to ports but 443).
+    proxyTunnel: false,
+    // The connections to the proxy that carry absolute-form requests get the pool settings too.
+    factory: (origin: string | URL, factoryOptions: object) => {
+      const merged = { ...poolOptions, ...factoryOptions } as Pool.Options
+      return merged.connections === 1 ? new Client(origin, merged) : new Pool(origin, merged)
+    },
+  })
+  if (proxy === false) return direct()
+  if (proxy === undefined || proxy === true) {
+    const routes = routesFromEnvironment(environment())
+    return routes ? new ProxyRouter(routes, direct(), through) : direct()
+  }
   if (typeof proxy === 'object' && !(proxy instanceof URL)) {
     const uri = String(proxy.url)
-    return proxy.noProxy === undefined
-      ? new ProxyAgent({ ...proxied, uri })
-      : new EnvHttpProxyAgent({ ...proxied, httpProxy: uri, httpsProxy: uri, noProxy: proxy.noProxy })
+    return proxy.noProxy === undefined ? through(uri) : new ProxyRouter(routesFromOption(uri, proxy.noProxy), direct(), through)
   }
-  return new ProxyAgent({ ...proxied, uri: String(proxy) })
+  return through(String(proxy))
+}
+
+/** The transport over a caller's own dispatcher (`dispatcher` option): the caller closes it. */
+function callerTransport(options: TransportOptions): Transport {
+  const dispatcher = options.dispatcher
+  if (!isDispatcher(dispatcher)) throw new TypeError('fetch-session: `dispatcher` must be an undici Dispatcher (an object with a dispatch() method)')
+  for (const key of Object.keys(options)) {
+    const value = (options as Record<string, unknown>)[key]
+    if (key !== 'dispatcher' && value !== undefined && value !== false) {
+      throw new UnsupportedOptionError(key, 'node', 'the session sends through your `dispatcher`, whose connections are yours to configure: set it on the dispatcher (e.g. an undici Agent or ProxyAgent)', 'node with a `dispatcher`')
+    }
+  }
+  const own = dispatcher as unknown as Dispatcher
+  return {
+    fetch: createDispatchFetch({ dispatcher: own, fallback: undiciFetchOn(own), userAgent: 'undici' }),
+    close: async () => {},
+  }
 }
 
 /**
@@ -85,9 +199,12 @@ function withUndiciFormData(init: RequestInit | undefined): RequestInit | undefi
   return init
 }
 
-/** The fetch a session falls back to: undici's, on the session's own pool. */
+/** The fetch a session falls back to: undici's, on the session's own pool (or the request's `dispatcher`). */
 function undiciFetchOn(dispatcher: Dispatcher): Fetch {
-  return (input, init) => undiciFetch(input as string, { ...withUndiciFormData(init), dispatcher } as never) as unknown as Promise<Response>
+  return (input, init) => {
+    const chosen = (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? dispatcher
+    return undiciFetch(input as string, { ...withUndiciFormData(init), dispatcher: chosen } as never) as unknown as Promise<Response>
+  }
 }
 
 /** `globalThis.fetch` as Node installed it, to tell when a library replaced it. */
@@ -109,9 +226,12 @@ const nodeAdapter: Adapter = {
   createTransport(options, fetch): Transport {
     if (fetch) {
       const named = Object.keys(options)[0]
+      if (named === 'dispatcher') throw new UnsupportedOptionError(named, 'node', 'a custom `fetch` and a `dispatcher` both decide how requests are sent; pass one of them')
       if (named) throw new UnsupportedOptionError(named, 'node', 'it configures the session\'s own pool, so it cannot be combined with a custom `fetch`')
       return fetchTransport(fetch)
     }
+    if (options.dispatcher !== undefined) return callerTransport(options)
+    validateTlsOptions(options.tls)
     const dispatcher = createDispatcher(options)
     return {
       fetch: createDispatchFetch({ dispatcher, fallback: undiciFetchOn(dispatcher), userAgent: 'undici' }),
@@ -126,8 +246,9 @@ const factory = createSessionFactory(nodeAdapter)
 
 /**
  * Creates a session with its own undici connection pool (see the package's main entry for the API).
- * Transport options: `proxy` (a URL, `{ url, noProxy }`, `true` for `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`,
- * which are also honoured by default when set, or `false` to ignore them), `tls`, `pool`, `http2`.
+ * Transport options: `proxy` (a URL, `{ url, noProxy }`, `true` for `http_proxy` / `https_proxy` /
+ * `all_proxy` / `no_proxy` (either case), which are also honoured by default when set, or `false`
+ * to ignore them), `tls`, `pool`, `http2`, or instead of those a `dispatcher` of your own.
  */
 export const createSession: (options?: SessionOptions) => Session = factory.createSession
 

@@ -2,8 +2,9 @@
  * The workerd (Cloudflare Workers) adapter: the platform's `fetch`, which returns real 3xx
  * responses with `redirect: 'manual'` and exposes `getSetCookie()`, so the session owns cookies
  * and redirects as on servers (each redirect hop is a subrequest, and Workers limit subrequests
- * per incoming request). The pool is the platform's: `proxy`, `tls`, `pool` and `http2` cannot be
- * honoured and are refused at `createSession()`. A network failure rejects with workerd's
+ * per incoming request). The pool is the platform's: `proxy`, `tls`, `pool`, `http2` and
+ * `dispatcher` cannot be honoured and are refused at `createSession()` (a request's `dispatcher`
+ * rejects with `InvalidRequestError`). A network failure rejects with workerd's
  * `Error: Network connection lost.`, classified as `NetworkError`.
  *
  * @module
@@ -19,9 +20,9 @@ const workerdAdapter: Adapter = {
   name: 'workerd',
   createTransport(options, fetch) {
     refuseTransportOptions(options, 'workerd', 'Workers own their connections; configure egress in the Workers runtime instead')
-    return fetchTransport(fetch)
+    return fetchTransport(fetch, 'workerd')
   },
-  sharedTransport: fetchTransport,
+  sharedTransport: fetch => fetchTransport(fetch, 'workerd'),
   createCookieJar,
 }
 

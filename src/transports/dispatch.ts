@@ -45,7 +45,7 @@ export interface DispatchFetchOptions {
 /** Methods sent by the lean path (spelled as fetch normalises them); any other goes to the fallback. */
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
 
-/** `RequestInit` members the lean path honours (`dispatcher` is the transport's own; `duplex` only matters for streams). */
+/** `RequestInit` members the lean path honours (`dispatcher` replaces the transport's pool; `duplex` only matters for streams). */
 const LEAN_INIT_KEYS: ReadonlySet<string> = new Set(['method', 'headers', 'body', 'redirect', 'signal', 'duplex', 'dispatcher'])
 
 /** Statuses whose response has no body (fetch spec "null body status"). */
@@ -173,13 +173,25 @@ function toHeaderList(headers: Headers | undefined, payload: Payload, method: st
   return list
 }
 
-/** Creates the transport's fetch. */
+/** True for an undici `Dispatcher` as the `dispatcher` option takes it (anything with a `dispatch()` method). */
+export function isDispatcher(value: unknown): value is Dispatcher {
+  return typeof value === 'object' && value !== null && typeof (value as { dispatch?: unknown }).dispatch === 'function'
+}
+
+/**
+ * Creates the transport's fetch. A request's own `dispatcher` (`session(url, { dispatcher })`)
+ * takes the place of the transport's, on the lean path and on the fallback alike.
+ */
 export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
   const { fallback, userAgent } = options
   const current = typeof options.dispatcher === 'function' ? options.dispatcher : undefined
   const fixed = typeof options.dispatcher === 'function' ? undefined : options.dispatcher
 
   return function dispatchFetch(input, init) {
+    const requested = (init as { dispatcher?: unknown } | undefined)?.dispatcher
+    if (requested !== undefined && !isDispatcher(requested)) {
+      return Promise.reject(new TypeError('fetch-session: `dispatcher` must be an undici Dispatcher (an object with a dispatch() method)'))
+    }
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined
     if (href === undefined) return fallback(input, init)
     let method = 'GET'
@@ -235,7 +247,7 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
     const search = url.search
     const path = url.pathname + (search === '' && serialized[serialized.length - url.hash.length - 1] === '?' ? '?' : search)
     const list = toHeaderList(headers, payload, method, protocol === 'https:', userAgent)
-    const dispatcher = fixed ?? current!()
+    const dispatcher = (requested as Dispatcher | undefined) ?? fixed ?? current!()
     const handler = new DispatchHandler(responseURL, method, signal)
     return new Promise<Response>((resolve, reject) => {
       handler.resolve = resolve

@@ -4,10 +4,12 @@
  */
 import { choices } from './areas/choices'
 import { networkErrors } from './areas/network-errors'
+import { transportArea } from './areas/transport'
 import type { SuiteArea } from './suite'
 
 /** Every area, registered after the core tests of suite.ts. */
 export const AREAS: readonly SuiteArea[] = [
   networkErrors,
   choices,
+  transportArea,
 ]

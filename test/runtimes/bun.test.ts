@@ -15,7 +15,7 @@ import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
-import { childEnv, expectCloseReleasesConnections, expectTlsOptions, probe, requireBinary, startHttp2Server } from './deno-and-bun'
+import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, requireBinary, startHttp2Server } from './deno-and-bun'
 
 let certificates: TestCertificates
 let server: TestServer
@@ -71,6 +71,10 @@ describe('bun: in a process of its own', () => {
       expect([label, proxied(label, 'ip'), proxied(label, 'name')]).toEqual([label, ip, name])
     }
   })
+
+  it('follows the proxy environment by curl\'s rule (http_proxy for http://, https_proxy for https://, all_proxy, no_proxy)', async (context) => {
+    await expectProxyEnvironmentRule('bun', [requireBinary('bun', context)], certificates)
+  }, 60_000)
 
   it('http2: false pins HTTP/1.1; http2: true is refused unless Bun runs with --experimental-http2-fetch, where it offers HTTP/2', async (context) => {
     const bin = requireBinary('bun', context)

@@ -5,6 +5,9 @@
  * and lets the process exit.
  */
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
@@ -15,7 +18,7 @@ import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
-import { childEnv, expectCloseReleasesConnections, expectTlsOptions, probe, requireBinary, startHttp2Server, startSocketCounter } from './deno-and-bun'
+import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, requireBinary, startHttp2Server, startSocketCounter } from './deno-and-bun'
 
 let certificates: TestCertificates
 let server: TestServer
@@ -74,6 +77,77 @@ describe('deno: in a process of its own', () => {
       expect([label, proxied(label, 'ip'), proxied(label, 'name')]).toEqual([label, true, false])
     }
     expect(result.sessions.false!.refused).toMatchObject({ name: 'UnsupportedOptionError', option: 'proxy', runtime: 'deno' })
+  })
+
+  it('follows the proxy environment by curl\'s rule, where Deno lets it (Deno applies NO_PROXY itself and ignores `*` and host:port)', async (context) => {
+    await expectProxyEnvironmentRule('deno', denoRun(requireBinary('deno', context)), certificates, {
+      'NO_PROXY *': { http: 'A', https: 'A' },
+      'NO_PROXY host:port': { http: 'A' },
+    })
+  }, 60_000)
+
+  it('Deno itself sends a proxy\'s credentials to the https origin, inside the tunnel (why fetch-session refuses them)', async (context) => {
+    const bin = requireBinary('deno', context)
+    const guarded = await startProxy({ auth: 'proxyuser:proxypass' })
+    const dir = mkdtempSync(join(tmpdir(), 'fetch-session-deno-leak-'))
+    try {
+      const withCredentials = guarded.url.replace('http://', 'http://proxyuser:proxypass@')
+      // Deno's own fetch, no fetch-session: a client with the proxy URL, and the process's HTTPS_PROXY.
+      const script = join(dir, 'leak.mjs')
+      writeFileSync(script, `
+        const ca = ${JSON.stringify(certificates.ca)}
+        const url = ${JSON.stringify(`${secure.url}/headers`)}
+        const client = Deno.createHttpClient({ caCerts: [ca], proxy: { url: Deno.args[0] } })
+        const viaClient = await (await fetch(url, { client })).json()
+        const viaEnvironment = await (await fetch(url, { client: Deno.createHttpClient({ caCerts: [ca] }) })).json()
+        console.log(JSON.stringify([viaClient.headers['proxy-authorization'], viaEnvironment.headers['proxy-authorization']]))
+      `)
+      const [, ...flags] = denoRun(bin)
+      const { stdout } = await promisify(execFile)(bin, [...flags, script, withCredentials], { cwd: root, encoding: 'utf8', timeout: 20_000, env: childEnv({ HTTPS_PROXY: withCredentials }) })
+      const basic = `Basic ${btoa('proxyuser:proxypass')}`
+      // The proxy needed them for the CONNECT; the origin should never have seen them.
+      expect(guarded.stats.connects.length).toBe(2)
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual([basic, basic])
+    }
+    finally {
+      rmSync(dir, { recursive: true, force: true })
+      await guarded.close()
+    }
+  })
+
+  it('refuses proxy credentials (in the proxy URL, or in the HTTPS_PROXY / ALL_PROXY a session would use); HTTP_PROXY credentials reach the proxy only', async (context) => {
+    const bin = requireBinary('deno', context)
+    const guarded = await startProxy({ auth: 'proxyuser:proxypass' })
+    try {
+      const withCredentials = guarded.url.replace('http://', 'http://proxyuser:proxypass@')
+      const refusal = { name: 'UnsupportedOptionError', option: 'proxy', runtime: 'deno', message: expect.stringContaining('inside the TLS tunnel') }
+      const explicit = await probe('deno', denoRun(bin), {
+        sessions: [
+          { label: 'url', options: { proxy: withCredentials }, requests: [] },
+          { label: 'object', options: { proxy: { url: withCredentials } }, requests: [] },
+        ],
+      })
+      expect(explicit.sessions.url!.refused).toMatchObject({ ...refusal, message: expect.stringContaining('the proxy URL carries credentials') })
+      expect(explicit.sessions.object!.refused).toMatchObject(refusal)
+      for (const variable of ['HTTPS_PROXY', 'ALL_PROXY']) {
+        const environment = await probe('deno', denoRun(bin), {
+          sessions: [
+            { label: 'default', options: {}, requests: [] },
+            { label: 'true', options: { proxy: true }, requests: [] },
+          ],
+        }, { [variable]: withCredentials })
+        expect(environment.sessions.default!.refused).toMatchObject({ ...refusal, message: expect.stringContaining(`${variable} names a proxy with credentials`) })
+        expect(environment.sessions.true!.refused).toMatchObject(refusal)
+      }
+      const plain = await probe('deno', denoRun(bin), { sessions: [{ label: 'http', options: {}, requests: [`${server.url}/headers`] }] }, { HTTP_PROXY: withCredentials })
+      expect(plain.sessions.http!.data).toMatchObject([{ headers: { host: new URL(server.url).host } }])
+      expect((plain.sessions.http!.data![0] as { headers: Record<string, string> }).headers['proxy-authorization']).toBeUndefined()
+      expect(guarded.stats.forwarded).toEqual([`GET ${server.url}/headers`])
+      expect(guarded.stats.authorizations).toEqual([`Basic ${btoa('proxyuser:proxypass')}`])
+    }
+    finally {
+      await guarded.close()
+    }
   })
 
   it('offers HTTP/2 over TLS by default; http2: false keeps HTTP/1.1', async (context) => {

@@ -1,6 +1,7 @@
 /**
  * The conformance suite in Node 20 (the system Node), against the built package resolved through
- * the `node` export condition.
+ * the `node` export condition; then what only a Node process of its own can show: the proxy
+ * environment rule, and `tls.ca` with NODE_EXTRA_CA_CERTS.
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -11,8 +12,11 @@ import type { TestProxy } from '../helpers/proxy'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
+import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
+import { expectProxyEnvironmentRule, expectTlsOptions } from './deno-and-bun'
 
+let certificates: TestCertificates
 let server: TestServer
 let secure: TestServer
 let proxy: TestProxy
@@ -20,7 +24,7 @@ let authProxy: TestProxy
 let env: Record<string, unknown>
 
 beforeAll(async () => {
-  const certificates = makeCertificates()
+  certificates = makeCertificates()
   ;[server, secure, proxy, authProxy] = await Promise.all([startServer(), startServer({ tls: certificates }), startProxy(), startProxy({ auth: 'user:secret' })])
   env = { runtime: 'node', base: server.url, alt: server.altUrl, closedPort: await closedPort(), browser: false, proxy: proxy.url, authProxy: authProxy.url, https: secure.url, ca: certificates.ca }
 })
@@ -39,5 +43,15 @@ describe('conformance: node', () => {
 
   it('matches the README\'s runtime table', () => {
     expect(readmeMismatches(report)).toEqual([])
+  })
+})
+
+describe('node: in a process of its own', () => {
+  it('follows the proxy environment by curl\'s rule (http_proxy for http://, https_proxy for https://, all_proxy, no_proxy)', async () => {
+    await expectProxyEnvironmentRule('node', [process.execPath], certificates)
+  }, 60_000)
+
+  it('tls: ca is trusted besides the default store, NODE_EXTRA_CA_CERTS included (Node 20 cannot list it); cert + key present a client certificate', async () => {
+    await expectTlsOptions('node', [process.execPath], 'NODE_EXTRA_CA_CERTS', certificates, secure.url)
   })
 })
