@@ -150,6 +150,7 @@ describe('exports', () => {
         "HTTPError",
         "InvalidRequestError",
         "NetworkError",
+        "ParseError",
         "RETRY_DEFAULTS",
         "RedirectError",
         "SessionClosedError",
