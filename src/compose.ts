@@ -1,5 +1,5 @@
 import type { CallAuth } from './auth'
-import type { DownloadProgress, Fetch, RedirectContext, RedirectHop, RedirectMode } from './types'
+import type { CookieJarLike, DownloadProgress, Fetch, RedirectContext, RedirectHop, RedirectMode } from './types'
 
 /**
  * A layer of the session: takes the fetch below it and returns a fetch that adds one concern
@@ -41,6 +41,13 @@ export interface CallState {
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined
   /** The largest decoded body accepted, in bytes. */
   maxBodySize: number | undefined
+  /** The caller's `parseResponse`, run by the session's JSON parsing (which turns its throw into `ParseError`). */
+  parseResponse: ((text: string) => unknown) | undefined
+  /**
+   * The cookies of this call alone, where the session keeps none (`$fetch`, `cookies: false`):
+   * created when a response of the call first sets a cookie, gone when the call ends.
+   */
+  jar?: CookieJarLike
 }
 
 /** `init[kCall]`, typed. */

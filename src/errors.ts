@@ -277,3 +277,48 @@ export function isSessionError(value: unknown): value is FetchError {
 function redactURLsIn(text: string): string {
   return text.replace(/\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]+/gi, url => redactURL(url))
 }
+
+/** At most this much of the body is kept on `ParseError.snippet`. */
+const SNIPPET_LENGTH = 200
+/** At most this much of the body is shown in `ParseError.message`. */
+const MESSAGE_SNIPPET_LENGTH = 60
+
+/**
+ * A body that was to be JSON did not parse: the response said `Content-Type: application/json`
+ * (or `application/*+json`), or the request asked for `responseType: 'json'`, and the body is an
+ * HTML page, a truncated document, plain text…; or the caller's `parseResponse` threw (its error
+ * is `cause`). An empty body is no error, and an error status (>= 400) rejects with `HTTPError`
+ * whose `data` is the text instead. Never retried.
+ *
+ * @example
+ * ```ts
+ * try { await session('/api/items') }
+ * catch (error) {
+ *   if (error instanceof ParseError) console.log(error.status, error.snippet) // 200 '<!doctype html>…'
+ * }
+ * ```
+ */
+export class ParseError extends FetchError {
+  /** The HTTP status of the response whose body did not parse. */
+  declare status: number
+  /** The response (its body already read). */
+  declare response: FetchResponse<any>
+  /** The start of the body, at most 200 characters (the message shows at most 60). */
+  readonly snippet: string
+
+  /** `byParseResponse`: the caller's `parseResponse` threw (`details.cause`), rather than JSON parsing. */
+  constructor(text: string, response: Response, details: ErrorDetails, byParseResponse = false) {
+    const shown = JSON.stringify(text.length > MESSAGE_SNIPPET_LENGTH ? `${text.slice(0, MESSAGE_SNIPPET_LENGTH)}…` : text)
+    const type = response.headers.get('content-type')
+    const reason = byParseResponse
+      ? `parseResponse threw (${(details.cause as Error | undefined)?.message ?? String(details.cause)}) on the body ${shown}`
+      : `the body is not valid JSON (${type === null ? 'no Content-Type' : `Content-Type: ${type}`}): ${shown}`
+    super(`${describeRequest(details.method, details.request)}: ${`${response.status} ${response.statusText}`.trimEnd()}: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'ParseError', details)
+    this.status = response.status
+    this.snippet = text.slice(0, SNIPPET_LENGTH)
+    Object.defineProperty(this, 'response', { value: response, enumerable: false, configurable: true, writable: true })
+  }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('ParseError')
+}

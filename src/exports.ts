@@ -8,6 +8,7 @@ export {
   InvalidRequestError,
   isSessionError,
   NetworkError,
+  ParseError,
   RedirectError,
   SessionClosedError,
   TimeoutError,

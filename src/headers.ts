@@ -5,7 +5,8 @@
 
 /**
  * Copies any header form (object, `Headers`, array of tuples) into `target` with `set`, so a later
- * layer wins over an earlier one. `undefined` and `null` values in an object are skipped.
+ * layer wins over an earlier one. A `null` or `undefined` value in an object removes the header
+ * (the earlier layer's default), as requests does with `None`.
  * Throws the runtime's `TypeError` for invalid names or values (CR, LF, NUL…).
  */
 export function assignHeaders(target: Headers, source: HeadersInit | Record<string, unknown> | null | undefined): Headers {
@@ -16,10 +17,19 @@ export function assignHeaders(target: Headers, source: HeadersInit | Record<stri
   }
   for (const key of Object.keys(source)) {
     const value = (source as Record<string, unknown>)[key]
-    if (value === undefined || value === null) continue
-    target.set(key, Array.isArray(value) ? value.join(', ') : String(value))
+    if (value === undefined || value === null) target.delete(key)
+    else target.set(key, Array.isArray(value) ? value.join(', ') : String(value))
   }
   return target
+}
+
+/**
+ * The names an object of headers removes (`null` or `undefined` values), for a layer kept as
+ * `Headers` (a mount's) that must still remove the session's defaults when it applies.
+ */
+export function removedHeaders(source: HeadersInit | Record<string, unknown> | null | undefined): string[] {
+  if (source === null || source === undefined || isHeadersLike(source) || Array.isArray(source)) return []
+  return Object.keys(source).filter(key => (source as Record<string, unknown>)[key] === undefined || (source as Record<string, unknown>)[key] === null)
 }
 
 function isHeadersLike(value: unknown): value is Headers {

@@ -3,14 +3,14 @@
  * most `rps` starts per second (evenly spaced). Requests over a limit wait their turn in the order
  * they were made; one waiting for a busy host does not hold up another host's.
  */
+import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
 
 interface Waiter {
   host: string
   resolve: (release: () => void) => void
-  reject: (reason: unknown) => void
-  signal: AbortSignal
-  onAbort: () => void
+  /** Stops listening to the waiter's signal. */
+  unsubscribe: () => void
 }
 
 /** A session's limits. */
@@ -31,23 +31,26 @@ export class Limiter {
     this.#interval = Number.isFinite(rps) ? 1000 / rps : 0
   }
 
-  /** Waits for a slot for `host`; the returned function gives it back (call it exactly once). */
+  /**
+   * Waits for a slot for `host`; the returned function gives it back (call it exactly once).
+   * Waiters on one signal share one abort listener (`subscribe`), and a signal that can never
+   * abort gets none: every call without a deadline shares `NEVER_ABORTED`, and a listener per
+   * waiter on it set off Node's MaxListenersExceededWarning past 10 (issue 11 item 17).
+   */
   acquire(host: string, signal: AbortSignal): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason)
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        host,
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
+      const waiter: Waiter = { host, resolve, unsubscribe: noop }
+      if (signal !== NEVER_ABORTED) {
+        waiter.unsubscribe = subscribe(signal, () => {
           const index = this.#queue.indexOf(waiter)
-          if (index !== -1) this.#queue.splice(index, 1)
+          if (index === -1) return
+          this.#queue.splice(index, 1)
+          waiter.unsubscribe()
           reject(signal.reason)
           this.#pump()
-        },
+        })
       }
-      signal.addEventListener('abort', waiter.onAbort, { once: true })
       this.#queue.push(waiter)
       this.#pump()
     })
@@ -70,7 +73,7 @@ export class Limiter {
         return
       }
       this.#queue.splice(index, 1)
-      waiter.signal.removeEventListener('abort', waiter.onAbort)
+      waiter.unsubscribe()
       this.#active++
       this.#byHost.set(waiter.host, (this.#byHost.get(waiter.host) ?? 0) + 1)
       if (this.#interval > 0) this.#nextStart = Math.max(now, this.#nextStart) + this.#interval
@@ -87,6 +90,8 @@ export class Limiter {
     }
   }
 }
+
+function noop(): void {}
 
 function positive(name: string, value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY

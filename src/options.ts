@@ -3,7 +3,8 @@
  * the session's defaults, the longest matching mount, and the request's own options.
  *
  * Merge rules (tested in `test/core/options.test.ts`):
- * - `headers`: through `Headers`, later layers `set` over earlier ones (case-insensitive).
+ * - `headers`: through `Headers`, later layers `set` over earlier ones (case-insensitive); in an
+ *   object, a `null` or `undefined` value removes the earlier layers' header.
  * - hooks: concatenated, session first, then mount, then request: all of them run (ofetch#319).
  * - `query`: merged key by key.
  * - `retry`: `false` turns it off, a number sets `limit`, an object overrides the keys it names.

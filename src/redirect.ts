@@ -47,10 +47,11 @@ export function withRedirects(): Middleware {
 
     for (let hop = 1; ; hop++) {
       const response = await next(currentURL, { ...init, method: currentMethod, headers, body, redirect: 'manual' })
-      if (!REDIRECT_STATUSES.has(response.status)) return finish(response, history)
-      const location = response.headers.get('location')
+      if (!REDIRECT_STATUSES.has(response.status)) return finish(response, history, currentURL)
+      const rawLocation = response.headers.get('location')
       // A 3xx without Location is an ordinary response (node-fetch "broken redirect").
-      if (location === null) return finish(response, history)
+      if (rawLocation === null) return finish(response, history, currentURL)
+      const location = decodeLocation(rawLocation)
 
       const fail = (code: ConstructorParameters<typeof RedirectError>[0], reason: string): never => {
         discard(response)
@@ -152,12 +153,53 @@ function cancelBody(body: unknown): void {
   catch {}
 }
 
-function finish(response: Response, history: RedirectHop[]): Response {
+function finish(response: Response, history: RedirectHop[], url: string): Response {
   if (history.length > 0) {
     try {
       Object.defineProperty(response, 'redirected', { value: true, configurable: true })
     }
     catch {}
   }
+  const hash = url.indexOf('#')
+  if (hash !== -1) withFragment(response, url.slice(hash))
   return response
+}
+
+/**
+ * Puts `fragment` (`#…`) on `response.url` when it has none. Fetch leaves fragments out of
+ * `response.url`, but a session call keeps the request's (inherited by every hop whose Location
+ * has none, fetch spec "location URL"), as requests does (issue 11 item 13). Never on the wire.
+ */
+export function withFragment(response: Response, fragment: string): void {
+  if (fragment === '' || fragment === '#' || !response.url || response.url.includes('#')) return
+  try {
+    Object.defineProperty(response, 'url', { value: response.url + fragment, configurable: true, enumerable: true })
+  }
+  catch {}
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A `Location` as the server meant it. Header values arrive as byte strings (one char per byte),
+ * so a UTF-8 `/ü` reads as `/Ã¼`; decode the bytes as UTF-8 when they are valid UTF-8, as
+ * browsers, undici's fetch and requests do, and keep them as they are otherwise (issue 11 item 12).
+ */
+export function decodeLocation(value: string): string {
+  let high = false
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index)
+    // Above 0xFF it is no byte string: the runtime decoded it already.
+    if (code > 0xFF) return value
+    if (code > 0x7F) high = true
+  }
+  if (!high) return value
+  const bytes = new Uint8Array(value.length)
+  for (let index = 0; index < value.length; index++) bytes[index] = value.charCodeAt(index)
+  try {
+    return utf8.decode(bytes)
+  }
+  catch {
+    return value
+  }
 }

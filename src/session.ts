@@ -6,18 +6,19 @@
 import { createFetch, FetchError } from 'ofetch'
 import { callStateOf, compose, kCall } from './compose'
 import type { CallState, Middleware } from './compose'
-import { withCookies } from './cookies/middleware'
+import { withCallCookies, withCookies } from './cookies/middleware'
 import {
   AbortError,
   HTTPError,
   InvalidRequestError,
   isSessionError,
   NetworkError,
+  ParseError,
   SessionClosedError,
   TimeoutError,
 } from './errors'
 import type { ErrorDetails } from './errors'
-import { assignHeaders, isOneShotBody } from './headers'
+import { assignHeaders, isOneShotBody, removedHeaders } from './headers'
 import { isNetworkError, isStaleConnectionError } from './network-errors'
 import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, toLayer } from './options'
 import type { HookLists, HookName, OptionLayer } from './options'
@@ -25,7 +26,7 @@ import { authStateOf, withAuth } from './auth'
 import type { CallAuth } from './auth'
 import { Limiter } from './limit'
 import { withBodyWatch } from './progress'
-import { discard, withRedirects } from './redirect'
+import { discard, withFragment, withRedirects } from './redirect'
 import { PROBE } from './response-hooks'
 import { askShouldRetry, backoffDelay, honoursRetryAfter, parseRetryAfter, resolveRetry, retriesNetworkError } from './retry'
 import type { RetryPolicy } from './retry'
@@ -43,7 +44,7 @@ import type {
   SessionOptions,
   TransportOptions,
 } from './types'
-import { resolveURL } from './url'
+import { appendQuery, resolveURL } from './url'
 
 /** A way to send requests, owned by a session (its pool) or shared (the platform's). */
 export interface Transport {
@@ -78,6 +79,8 @@ const TRANSPORT_KEYS = ['proxy', 'tls', 'pool', 'http2', 'dispatcher'] as const
 interface Mount {
   prefix: string
   layer: OptionLayer
+  /** Header names the mount's `headers` remove (`null` or `undefined` values). */
+  removed: string[]
   transport: Transport | undefined
   policy: RetryPolicy | undefined
 }
@@ -103,6 +106,22 @@ interface Client {
   limiter: Limiter | undefined
 }
 
+/**
+ * Options that configure the connection pool, so they exist per session or mount only: given to
+ * one request they are refused, never dropped (issue 11 item 8).
+ */
+const SESSION_WIDE_KEYS = ['proxy', 'tls', 'pool', 'http2'] as const
+
+/** Options of one request that mean nothing as a session's default: refused at `createSession()`, `extend()` and `mount()`. */
+const REQUEST_ONLY_KEYS = ['body', 'method'] as const
+
+/** Throws for a `REQUEST_ONLY_KEYS` option given to `where` (`createSession()`, `extend()`, `mount()`). */
+function refuseRequestOnly(options: object, where: string): void {
+  for (const key of REQUEST_ONLY_KEYS) {
+    if (own(options, key) !== undefined) throw new TypeError(`fetch-session: ${where} cannot take \`${key}\`: it belongs to one request, so pass it to the call (session(url, { ${key} }))`)
+  }
+}
+
 const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
 
 /** Methods RFC 9110 §9.2.2 calls idempotent: safe to send twice when a connection died under them. */
@@ -120,6 +139,7 @@ export interface SessionFactory {
 export function createSessionFactory(adapter: Adapter): SessionFactory {
   function createSession(options: SessionOptions = {}): Session {
     if (typeof options !== 'object' || options === null) throw new TypeError('fetch-session: createSession() takes an options object')
+    refuseRequestOnly(options, 'createSession()')
     const headers = assignHeaders(new Headers(), own<HeadersInit>(options, 'headers'))
     const layer = toLayer(options, headers)
     const cookiesOption = own<SessionOptions['cookies']>(options, 'cookies')
@@ -153,6 +173,10 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
   if (!adapter.browser) layers.push(withRedirects())
   layers.push(withAuth())
   if (jar && !adapter.browser) layers.push(withCookies(jar))
+  else if (!adapter.browser && adapter.createCookieJar) {
+    const createJar = adapter.createCookieJar
+    layers.push(withCallCookies(() => createJar(true)))
+  }
   const bottom: Fetch = (input, init) => (callStateOf(init)?.transport ?? transport.fetch)(input, toRequestInit(init))
   const native = compose(layers, bottom)
   const client: Client = {
@@ -183,7 +207,67 @@ function forOfetch(native: Fetch): Fetch {
   return (input, init) => native(input, init).then((response) => {
     const probe = (response as unknown as Record<symbol, unknown>)[PROBE]
     if (typeof probe === 'function') probe.call(response)
+    const state = callStateOf(init)
+    if (state && init) useStrictJSON(init as OfetchOptions, response, state, String(input))
     return response
+  })
+}
+
+/** The members of ofetch's own options object (`init` of the fetch it calls) read after the response. */
+interface OfetchOptions {
+  responseType?: string
+  parseResponse?: (text: string) => unknown
+}
+
+/** ofetch's test for a JSON `Content-Type`: `application/json`, `application/*+json`. */
+const JSON_TYPE = /^application\/(?:[\w!#$%&*.^`~-]*\+)?json\s*(?:;|$)/i
+
+/**
+ * Makes ofetch parse this response's body strictly when it is to be JSON (a JSON `Content-Type`,
+ * `responseType: 'json'`, or the caller's `parseResponse`): ofetch's own parser (destr) returns
+ * the text when it is not JSON, which then resolves typed as the caller's JSON. `init` is ofetch's
+ * options object for this call, which it reads after this fetch resolves (ofetch 1.x). Issue 11 item 15.
+ */
+function useStrictJSON(init: OfetchOptions, response: Response, state: CallState, request: string): void {
+  // A parseResponse an onRequest hook put on ofetch's options counts as the caller's too.
+  const parse = init.parseResponse ?? state.parseResponse
+  const type = init.responseType
+  if (parse === undefined && type !== 'json' && (type !== undefined || !JSON_TYPE.test(response.headers.get('content-type') ?? ''))) return
+  init.parseResponse = (text) => {
+    // An error status rejects with HTTPError carrying the text (the error page), not ParseError.
+    const settle = (cause: unknown, byParseResponse: boolean): unknown => {
+      if (response.status >= 400) return text
+      throw new ParseError(text, response, { request: response.url || request, method: state.method, cause }, byParseResponse)
+    }
+    if (parse) {
+      try {
+        return parse(text)
+      }
+      catch (error) {
+        return settle(error, true)
+      }
+    }
+    // An empty body is no error (ofetch resolves it as the text).
+    if (text.trim() === '') return text
+    try {
+      return parseJSON(text)
+    }
+    catch (error) {
+      return settle(error, false)
+    }
+  }
+}
+
+/**
+ * `JSON.parse`, dropping the keys that could pollute a prototype once the result is merged
+ * somewhere (`__proto__`, and `constructor` holding a `prototype`), as ofetch's destr did.
+ */
+function parseJSON(text: string): unknown {
+  if (!/__proto__|constructor|\\u/.test(text)) return JSON.parse(text)
+  return JSON.parse(text, (key, value: unknown) => {
+    if (key === '__proto__') return undefined
+    if (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value) return undefined
+    return value
   })
 }
 
@@ -211,8 +295,11 @@ function isClosed(client: Client): boolean {
 function createStateless(client: Client): $Fetch {
   const $fetch = (<T>(input: FetchRequest, options?: RequestOptions) => send(client, input, options).then(response => response._data as T)) as $Fetch
   $fetch.raw = ((input: FetchRequest, options?: RequestOptions) => send(client, input, options)) as $Fetch['raw']
-  $fetch.native = (input, init) => client.native(input, init)
+  $fetch.native = (input, init) => sendNative(client, input, init)
   $fetch.create = (defaults?: RequestOptions) => {
+    for (const key of SESSION_WIDE_KEYS) {
+      if (own(defaults, key) !== undefined) throw new TypeError(`fetch-session: $fetch.create() uses the platform's shared pool, so it cannot take \`${key}\`; use createSession() instead`)
+    }
     const over = toLayer(defaults)
     const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(defaults, 'headers'))
     return createStateless(createClient(client.adapter, mergeLayers(client.layer, over, headers), undefined, client.transport, [], client.mounts, client.root))
@@ -228,8 +315,8 @@ function createSessionObject(client: Client): Session {
   session.native = (input, init) => {
     if (isClosed(client)) return Promise.reject(closedError(input, init))
     // As for session calls: a browser session's cookies are the browser's, sent with credentials.
-    if (client.adapter.browser && init?.credentials === undefined) return client.native(input, { ...init, credentials: 'include' })
-    return client.native(input, init)
+    if (client.adapter.browser && init?.credentials === undefined) return sendNative(client, input, { ...init, credentials: 'include' })
+    return sendNative(client, input, init)
   }
   for (const verb of VERBS) {
     const method = verb.toUpperCase()
@@ -253,6 +340,7 @@ function createSessionObject(client: Client): Session {
   }
   ;(session as unknown as Record<symbol, unknown>)[asyncDispose] = () => session.close()
   session.extend = (options = {}) => {
+    refuseRequestOnly(options, 'extend()')
     for (const key of [...TRANSPORT_KEYS, 'cookies', 'fetch', 'limit']) {
       if (own(options, key) !== undefined) throw new TypeError(`fetch-session: extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
     }
@@ -267,6 +355,7 @@ function createSessionObject(client: Client): Session {
   session.create = session.extend as unknown as $Fetch['create']
   session.mount = (prefix: string, options: MountOptions) => {
     if (typeof prefix !== 'string' || prefix === '') throw new TypeError('fetch-session: mount() needs a non-empty URL prefix')
+    refuseRequestOnly(options ?? {}, 'mount()')
     const transportOptions = pickTransportOptions(options ?? {})
     const transport = Object.keys(transportOptions).length > 0
       ? client.adapter.createTransport(transportOptions, undefined)
@@ -275,7 +364,7 @@ function createSessionObject(client: Client): Session {
     const mountHeaders = own<HeadersInit>(options, 'headers')
     const layer = toLayer(options as RequestOptions, mountHeaders ? assignHeaders(new Headers(), mountHeaders) : undefined)
     const existing = client.mounts.findIndex(mount => mount.prefix === prefix)
-    const mount: Mount = { prefix, layer, transport, policy: resolveRetry([client.layer.retry, layer.retry]) }
+    const mount: Mount = { prefix, layer, removed: removedHeaders(mountHeaders), transport, policy: resolveRetry([client.layer.retry, layer.retry]) }
     if (existing === -1) client.mounts.push(mount)
     else client.mounts[existing] = mount
     // Longest prefix first, so the first match is the most specific one.
@@ -283,6 +372,33 @@ function createSessionObject(client: Client): Session {
     return session
   }
   return session
+}
+
+/**
+ * `native()`: the composed layers as they are, but a URL is resolved as a session call resolves
+ * it (against the session's `baseURL`, else the page's URL in browsers; userinfo becomes Basic
+ * auth), and one that cannot be resolved rejects with `InvalidRequestError` (issue 11 item 19).
+ * A `Request` is sent as it is.
+ */
+function sendNative(client: Client, input: FetchRequest, init: RequestInit | undefined): Promise<Response> {
+  if (isRequest(input)) return client.native(input, init)
+  const href = describeInput(input)
+  let resolved: ReturnType<typeof resolveURL>
+  try {
+    if (typeof input !== 'string' && !(input instanceof URL)) throw new TypeError('the request must be a URL string, a URL or a Request')
+    resolved = resolveURL(href, client.layer.baseURL, undefined, client.adapter.fallbackBase?.())
+  }
+  catch (error) {
+    const method = String(init?.method ?? 'GET').toUpperCase()
+    return Promise.reject(new InvalidRequestError((error as Error).message, { request: href, method, cause: error }))
+  }
+  const { url, authorization } = resolved
+  if (authorization && !new Headers(init?.headers).has('authorization')) {
+    const headers = new Headers(init?.headers)
+    headers.set('authorization', authorization)
+    return client.native(url.href, { ...init, headers })
+  }
+  return client.native(url.href, init)
 }
 
 function describeInput(input: FetchRequest): string {
@@ -338,15 +454,16 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   let mount: Mount | undefined
   const headers = new Headers(client.layer.headers)
   try {
+    for (const key of SESSION_WIDE_KEYS) {
+      if (own(options, key) !== undefined) throw new TypeError(`\`${key}\` is a session-wide option (it configures the connection pool): give it to createSession() or mount(), not to one request`)
+    }
     layer = toLayer(options)
     const query = client.layer.query || layer.query ? { ...client.layer.query, ...layer.query } : undefined
     ;({ url, authorization } = resolveURL(href, layer.baseURL ?? client.layer.baseURL, query, client.adapter.fallbackBase?.()))
     mount = findMount(client.mounts, url.href)
-    if (mount?.layer.query) {
-      for (const key of Object.keys(mount.layer.query)) {
-        if (!url.searchParams.has(key) && mount.layer.query[key] !== undefined) url.searchParams.set(key, String(mount.layer.query[key]))
-      }
-    }
+    // A mount's query fills in keys the URL, the session and the request leave out (a `null` there names the key too).
+    appendQuery(url, mount?.layer.query, key => url.searchParams.has(key) || (query !== undefined && Object.prototype.hasOwnProperty.call(query, key)))
+    for (const name of mount?.removed ?? []) headers.delete(name)
     if (mount?.layer.headers) assignHeaders(headers, mount.layer.headers)
     if (requestInput) assignHeaders(headers, requestInput.headers)
     assignHeaders(headers, own<HeadersInit>(options, 'headers'))
@@ -406,6 +523,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     auth: callAuth(client, layers, url),
     onDownloadProgress: layer.onDownloadProgress ?? mount?.layer.onDownloadProgress ?? client.layer.onDownloadProgress,
     maxBodySize: layer.maxBodySize ?? mount?.layer.maxBodySize ?? client.layer.maxBodySize,
+    parseResponse: typeof rest.parseResponse === 'function' ? rest.parseResponse as (text: string) => unknown : undefined,
   }
   // `user:password@` in the URL is Basic auth, unless `auth` or an Authorization header says otherwise.
   if (authorization && !headers.has('authorization') && !callState.auth) headers.set('authorization', authorization)
@@ -422,7 +540,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     let cause = error
     if (cause instanceof FetchError && !isSessionError(cause)) {
       const response = (cause as FetchError).response
-      if (response) return new HTTPError(withHistory(response, callState), { ...details, options: fetchOptions })
+      if (response) return new HTTPError(ofCall(response), { ...details, options: fetchOptions })
       cause = (cause as FetchError).cause ?? cause
       if (failure.failed && cause === failure.error) return cause
     }
@@ -461,7 +579,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     timeout: undefined,
     redirect,
     responseType: rest.responseType,
-    parseResponse: typeof rest.parseResponse === 'function' ? wrapParse(rest.parseResponse as (text: string) => unknown, failure) : undefined,
+    // The caller's parseResponse runs in the session's strict JSON parsing (callState), once the response is there.
+    parseResponse: undefined,
     ignoreResponseError: rest.ignoreResponseError,
     // Streams need `duplex: 'half'` (fetch spec); ofetch only adds it when the key is absent.
     duplex: rest.duplex ?? (oneShotBody ? 'half' : undefined),
@@ -478,6 +597,15 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     [kCall]: callState,
   }
 
+  /** The call's response as the caller sees it: the redirect chain on `history`, the request's fragment on `url`. */
+  const ofCall = <T extends Response>(response: T): T => {
+    withHistory(response, callState)
+    withFragment(response, url.hash)
+    return response
+  }
+  // ignoreResponseError resolves an error status, but the retry policy still applies to it (issue 11 item 9).
+  const resolvesErrors = Boolean(rest.ignoreResponseError)
+
   let streaming = false
   let staleRetried = false
   try {
@@ -485,26 +613,35 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       const scope = deadline.attempt(timeouts.attempt)
       current = scope
       let error: unknown
+      /** The wait before retrying an error status that `ignoreResponseError` would resolve. */
+      let statusRetryDelay: number | undefined
       let release: (() => void) | undefined
       try {
         if (client.limiter) release = await client.limiter.acquire(url.host, scope.signal)
         // A call nothing can abort gives the transport no signal (no listener to add and remove).
         const signal = scope.signal === NEVER_ABORTED ? undefined : scope.signal
         const response = await raceSignal(client.request.raw(url.href, { ...fetchOptions, signal } as never), scope.signal) as FetchResponse<any>
-        withHistory(response, callState)
-        const data = response._data as ReadableStream<Uint8Array> | undefined
-        if (data && typeof (data as ReadableStream).getReader === 'function' && (timeouts.total !== undefined || timeouts.attempt !== undefined || signals.length > 0)) {
-          // The deadline covers reading the body, so keep it until the caller has read the stream.
-          streaming = true
-          const slot = release
-          release = undefined
-          response._data = releaseWhenDone(data, () => {
-            slot?.()
-            scope.dispose()
-            deadline.dispose()
-          })
+        ofCall(response)
+        if (resolvesErrors && response.status >= 400 && response.status < 600) {
+          error = new HTTPError(response, { ...details, options: fetchOptions })
+          // A throwing shouldRetry is the caller's error: passed through as on the other path.
+          statusRetryDelay = await retryDelay(error, retryCount).catch(thrown => recordFailure(failure, thrown))
         }
-        return response
+        if (statusRetryDelay === undefined) {
+          const data = response._data as ReadableStream<Uint8Array> | undefined
+          if (data && typeof (data as ReadableStream).getReader === 'function' && (timeouts.total !== undefined || timeouts.attempt !== undefined || signals.length > 0)) {
+            // The deadline covers reading the body, so keep it until the caller has read the stream.
+            streaming = true
+            const slot = release
+            release = undefined
+            response._data = releaseWhenDone(data, () => {
+              slot?.()
+              scope.dispose()
+              deadline.dispose()
+            })
+          }
+          return response
+        }
       }
       catch (caught) {
         error = toError(caught, scope)
@@ -522,7 +659,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
         retryCount--
         continue
       }
-      const delay = await retryDelay(error, retryCount)
+      const delay = statusRetryDelay ?? await retryDelay(error, retryCount)
       if (delay === undefined) throw error
       if (hooks.onRetry) {
         const retryContext = {
@@ -594,17 +731,6 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     // Release the failed attempt's body (a stream response is not read by ofetch).
     if (response) discard(response)
     return delay
-  }
-}
-
-function wrapParse(parse: (text: string) => unknown, failure: HookFailure): (text: string) => unknown {
-  return (text) => {
-    try {
-      return parse(text)
-    }
-    catch (error) {
-      return recordFailure(failure, error)
-    }
   }
 }
 

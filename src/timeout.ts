@@ -15,7 +15,8 @@
  */
 const subscribers = new WeakMap<AbortSignal, Set<(signal: AbortSignal) => void>>()
 
-function subscribe(signal: AbortSignal, callback: (signal: AbortSignal) => void): () => void {
+/** Calls `callback` once `signal` aborts; the returned function unsubscribes (idempotent). */
+export function subscribe(signal: AbortSignal, callback: (signal: AbortSignal) => void): () => void {
   let set = subscribers.get(signal)
   if (!set) {
     const callbacks = new Set<(signal: AbortSignal) => void>()

@@ -351,19 +351,38 @@ export interface DownloadProgress {
 export interface RequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestInit, 'body' | 'headers' | 'redirect' | 'signal'>, SessionHooks<T, R> {
   /** Joined in front of relative request URLs. */
   baseURL?: string
-  /** Query parameters appended to the URL. `undefined` values are skipped. */
+  /**
+   * Query parameters appended to the URL. An array repeats the key, a `Date` is sent as its ISO
+   * string (`toISOString()`), another object as JSON; `null` and `undefined` values (also inside
+   * arrays) are skipped, as in requests.
+   */
   query?: Record<string, unknown>
   /** @deprecated use `query` (ofetch compatibility). */
   params?: Record<string, unknown>
-  /** Request headers; merged over the session's with `Headers` semantics (case-insensitive). */
-  headers?: HeadersInput
+  /**
+   * Request headers; merged over the session's with `Headers` semantics (case-insensitive). In an
+   * object, a `null` or `undefined` value removes the session's (or mount's) default for this
+   * request, as `None` does in requests: `{ 'User-Agent': null }`.
+   */
+  headers?: HeadersInput | Record<string, string | null | undefined>
   /** The body. A plain object or array is sent as JSON (or form-encoded with that content type). */
   body?: RequestInit['body'] | Record<string, any> | unknown[]
-  /** How to read the response body. Detected from `Content-Type` when not given. */
+  /**
+   * How to read the response body. Detected from `Content-Type` when not given. A body that is to
+   * be JSON (`'json'`, or a JSON `Content-Type` such as `application/json` or
+   * `application/problem+json`) and does not parse rejects with `ParseError`; an empty body
+   * resolves as `''`, and an error status rejects with `HTTPError` whose `data` is the text.
+   */
   responseType?: R
-  /** A custom parser for the response text (implies `responseType: 'json'`). */
+  /**
+   * A custom parser for the response text (implies `responseType: 'json'`). When it throws, the
+   * call rejects with `ParseError` (its error is `cause`), never retried.
+   */
   parseResponse?: (responseText: string) => any
-  /** Resolve instead of throwing `HTTPError` for status >= 400. */
+  /**
+   * Resolve instead of throwing `HTTPError` for status >= 400. The retry policy still applies: a
+   * status it retries (a 503…) is tried again, and the last response resolves.
+   */
   ignoreResponseError?: boolean
   /** Deadlines in ms. A number is the deadline of the whole call. */
   timeout?: number | TimeoutOptions | false
@@ -411,8 +430,11 @@ export interface CookieJarLike {
   setCookie: (cookie: string, url: string, options?: any) => Promise<unknown>
 }
 
-/** Options of `createSession()`. */
-export interface SessionOptions extends RequestOptions, TransportOptions {
+/**
+ * Options of `createSession()`: request options as session-wide defaults (not `body` nor
+ * `method`, which belong to one request), plus the session's own.
+ */
+export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method'>, TransportOptions {
   /**
    * The cookie jar: `true` for an in-memory jar, `false` for none, a tough-cookie `CookieJar`,
    * or a tough-cookie `Store` to wrap in a new jar. In browsers the browser keeps cookies.

@@ -20,23 +20,44 @@ export function joinURL(base: string, input: string): string {
   return `${base.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`
 }
 
-/** Appends query parameters: arrays repeat the key, objects are JSON, `undefined` is skipped. */
-export function appendQuery(url: URL, query: Record<string, unknown> | undefined): void {
+/**
+ * What the WHATWG URL parser removes before it parses: leading and trailing C0 controls and
+ * spaces, and every tab and newline inside (URL spec, basic URL parser, steps 1 and 3).
+ */
+const OUTER_CONTROLS = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g
+const TAB_OR_NEWLINE = /[\t\n\r]/g
+
+/**
+ * `input` as the URL parser reads it: outer spaces and C0 controls stripped, inner tabs and
+ * newlines removed. Done before `baseURL` is joined, so `'  /get '` joins like `'/get'`.
+ */
+export function cleanURL(input: string): string {
+  return input.replace(OUTER_CONTROLS, '').replace(TAB_OR_NEWLINE, '')
+}
+
+/**
+ * Appends query parameters: arrays repeat the key, a `Date` is its ISO string, other objects are
+ * JSON, `null` and `undefined` are skipped (as requests does). Keys for which `skip` says so are
+ * left alone (a mount's defaults under the request's own).
+ */
+export function appendQuery(url: URL, query: Record<string, unknown> | undefined, skip?: (key: string) => boolean): void {
   if (!query) return
   for (const key of Object.keys(query)) {
     const value = query[key]
-    if (value === undefined) continue
-    if (Array.isArray(value)) {
-      for (const item of value) url.searchParams.append(key, stringifyQueryValue(item))
-    }
-    else {
-      url.searchParams.append(key, stringifyQueryValue(value))
+    if (value === undefined || value === null) continue
+    if (skip?.(key)) continue
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null) continue
+      url.searchParams.append(key, stringifyQueryValue(key, item))
     }
   }
 }
 
-function stringifyQueryValue(value: unknown): string {
-  if (value === null) return ''
+function stringifyQueryValue(key: string, value: unknown): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError(`the query parameter \`${key}\` is an invalid Date`)
+    return value.toISOString()
+  }
   if (typeof value === 'object') return JSON.stringify(value)
   return String(value)
 }
@@ -49,10 +70,13 @@ export interface ResolvedURL {
 }
 
 /**
- * Resolves the request URL: `baseURL` joined, `query` appended, userinfo turned into Basic auth.
- * Throws a `TypeError` for anything that is not an http(s) URL.
+ * Resolves the request URL: cleaned as the URL parser does (`cleanURL`), `baseURL` joined, `query`
+ * appended, userinfo turned into Basic auth. Throws a `TypeError` for anything that is not an
+ * http(s) URL.
  */
-export function resolveURL(input: string, baseURL: string | undefined, query: Record<string, unknown> | undefined, fallbackBase: string | undefined): ResolvedURL {
+export function resolveURL(rawInput: string, rawBaseURL: string | undefined, query: Record<string, unknown> | undefined, fallbackBase: string | undefined): ResolvedURL {
+  const input = cleanURL(rawInput)
+  const baseURL = rawBaseURL === undefined ? undefined : cleanURL(rawBaseURL)
   let href: string
   if (isAbsoluteURL(input)) href = input
   else if (baseURL) href = joinURL(baseURL, input)

@@ -87,3 +87,24 @@ describe('public types', () => {
     if (error instanceof TimeoutError) expectTypeOf(error.phase).toEqualTypeOf<'total' | 'attempt' | 'signal'>()
   })
 })
+
+describe('public types: requests (issue 11)', () => {
+  it('type-checks', () => {
+    // @ts-expect-error body belongs to one request: a session refuses it (types and run time)
+    expect(() => createSession({ body: { a: 1 } })).toThrow(/createSession\(\) cannot take `body`/)
+    // @ts-expect-error so does method
+    expect(() => createSession({ method: 'POST' })).toThrow(/createSession\(\) cannot take `method`/)
+    // @ts-expect-error and extend()
+    expect(() => createSession().extend({ body: 'x' })).toThrow(/extend\(\) cannot take `body`/)
+
+    // a null (or undefined) header value removes the session's default for that call
+    const removes: import('../src/index').RequestOptions = { headers: { 'X-Client': null, 'X-Other': undefined } }
+    expectTypeOf(removes).toMatchTypeOf<import('../src/index').RequestOptions>()
+    createSession({ baseURL: 'https://api.example.com' }).mount('https://api.example.com/public', { headers: { Authorization: null } })
+
+    // ParseError: the start of the body, the status and the response
+    expectTypeOf<import('../src/index').ParseError['snippet']>().toEqualTypeOf<string>()
+    expectTypeOf<import('../src/index').ParseError['status']>().toEqualTypeOf<number>()
+    expectTypeOf<import('../src/index').ParseError>().toMatchTypeOf<FetchError>()
+  })
+})

@@ -1,3 +1,4 @@
+import { callStateOf } from '../compose'
 import type { Middleware } from '../compose'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
@@ -12,33 +13,66 @@ import type { CookieJarLike } from '../types'
 export function withCookies(jar: CookieJarLike): Middleware {
   return next => async (input, init = {}) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const headers = new Headers(init.headers)
-    const cookieHeader = buildCookieHeader(headers.get('cookie'), await readJar(jar, url))
-    if (cookieHeader) headers.set('cookie', cookieHeader)
-    else headers.delete('cookie')
-
-    const response = await next(url, { ...init, headers })
-    const setCookies = getSetCookies(response.headers)
-    const stored: StoredCookie[] = []
-    // The URL of an insecure response (parsed once, for the first Set-Cookie), or null.
-    let insecure: URL | null | undefined
-    for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
-      if (tooLarge(setCookie)) continue
-      insecure ??= insecureURL(url, jar)
-      if (insecure && await shadowsSecureCookie(jar, setCookie, insecure)) continue
-      try {
-        const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
-        if (cookie?.domain) stored.push(cookie)
-      }
-      catch (error) {
-        // A cookie the jar refuses must not break the response; a store that cannot work (a
-        // foreign file, a broken backend) must be seen, not silently lose the login.
-        if (isStoreFailure(error)) throw error
-      }
-    }
-    if (stored.length > 0) await enforceJarLimits(jar, stored)
+    const response = await next(url, await withJarCookies(jar, url, init))
+    await storeCookies(jar, url, response)
     return response
   }
+}
+
+/**
+ * The cookie layer where the session keeps no jar (`$fetch`, `cookies: false`): cookies set within
+ * one call's own exchange (a Digest challenge, redirect hops, the 401 before a token refresh, an
+ * attempt before a retry) apply to the rest of that call, as requests does for its own hops. The
+ * call's jar (`createJar()`) is made only when a response of the call sets a cookie, and lives on
+ * the call's state, so it is gone when the call ends. Calls without a call state (`native()`) and
+ * responses without Set-Cookie pay nothing. Never used in browsers (the browser owns cookies).
+ */
+export function withCallCookies(createJar: () => CookieJarLike | undefined): Middleware {
+  return next => async (input, init = {}) => {
+    const state = callStateOf(init)
+    if (!state) return next(input, init)
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const response = await next(url, state.jar ? await withJarCookies(state.jar, url, init) : init)
+    if (!state.jar) {
+      if (getSetCookies(response.headers).length === 0) return response
+      state.jar = createJar()
+      if (!state.jar) return response
+    }
+    await storeCookies(state.jar, url, response)
+    return response
+  }
+}
+
+/** `init` with the `Cookie` header built from the jar and the caller's own `Cookie`. */
+async function withJarCookies(jar: CookieJarLike, url: string, init: RequestInit): Promise<RequestInit> {
+  const headers = new Headers(init.headers)
+  const cookieHeader = buildCookieHeader(headers.get('cookie'), await readJar(jar, url))
+  if (cookieHeader) headers.set('cookie', cookieHeader)
+  else headers.delete('cookie')
+  return { ...init, headers }
+}
+
+/** Stores the response's `Set-Cookie` headers in the jar, against the URL that answered. */
+async function storeCookies(jar: CookieJarLike, url: string, response: Response): Promise<void> {
+  const setCookies = getSetCookies(response.headers)
+  const stored: StoredCookie[] = []
+  // The URL of an insecure response (parsed once, for the first Set-Cookie), or null.
+  let insecure: URL | null | undefined
+  for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
+    if (tooLarge(setCookie)) continue
+    insecure ??= insecureURL(url, jar)
+    if (insecure && await shadowsSecureCookie(jar, setCookie, insecure)) continue
+    try {
+      const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
+      if (cookie?.domain) stored.push(cookie)
+    }
+    catch (error) {
+      // A cookie the jar refuses must not break the response; a store that cannot work (a
+      // foreign file, a broken backend) must be seen, not silently lose the login.
+      if (isStoreFailure(error)) throw error
+    }
+  }
+  if (stored.length > 0) await enforceJarLimits(jar, stored)
 }
 
 /**

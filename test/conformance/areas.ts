@@ -4,6 +4,7 @@
  */
 import { choices } from './areas/choices'
 import { networkErrors } from './areas/network-errors'
+import { requests } from './areas/requests'
 import { transportArea } from './areas/transport'
 import type { SuiteArea } from './suite'
 
@@ -12,4 +13,5 @@ export const AREAS: readonly SuiteArea[] = [
   networkErrors,
   choices,
   transportArea,
+  requests,
 ]

@@ -40,6 +40,12 @@
  *   /__static/:file         a file of `staticDir` (when the server was started with one)
  *   /__connections          { tcp, failedHandshakes }: TCP connections accepted so far, and (https) TLS
  *                           handshakes that failed (a client that refused the certificate…)
+ *   /raw-redirect?url=…&encoding=utf8|latin1&status_code=302
+ *                           a redirect whose Location is the raw bytes of `url` in that encoding
+ *                           (utf8: `/ü` goes out as the bytes C3 BC; latin1: as FC, not valid UTF-8)
+ *   /raw-body?body=…&type=…&status=200   `body` as is, with that Content-Type (none when `type` is absent)
+ *   /digest-auth/…?require-cookie=1   as httpbin: the challenge sets `fake=fake_value`, and an
+ *                           answer without that cookie gets a new challenge
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -285,13 +291,15 @@ function parseDigest(header: string): Record<string, string> {
 function digestAuth(state: State, req: IncomingMessage, res: ServerResponse, parts: string[]): void {
   const [, qop = 'auth', user = 'user', password = 'pass', algorithm = 'MD5'] = parts
   const realm = 'fetch-session@test'
+  const requireCookie = /^(?:1|t|true)$/i.test(new URL(req.url ?? '/', 'http://x').searchParams.get('require-cookie') ?? '')
   const challenge = (): void => {
     const nonce = randomUUID().replace(/-/g, '')
     state.digestNonces.add(nonce)
-    send(res, 401, { authenticated: false }, { 'www-authenticate': `Digest realm="${realm}", qop="${qop}", nonce="${nonce}", opaque="${randomUUID()}", algorithm=${algorithm}` })
+    send(res, 401, { authenticated: false }, { 'www-authenticate': `Digest realm="${realm}", qop="${qop}", nonce="${nonce}", opaque="${randomUUID()}", algorithm=${algorithm}`, 'set-cookie': ['stale_after=never; Path=/', 'fake=fake_value; Path=/'] })
   }
   const header = req.headers.authorization ?? ''
   if (!/^Digest /i.test(header)) return challenge()
+  if (requireCookie && parseCookies(req.headers.cookie).fake !== 'fake_value') return challenge()
   const fields = parseDigest(header)
   if (!fields.nonce || !state.digestNonces.has(fields.nonce) || fields.username !== user || fields.realm !== realm || fields.uri !== req.url) return challenge()
   const ha1 = hash(algorithm, `${user}:${realm}:${password}`)
@@ -616,6 +624,22 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       return send(res, 200, { hits: state.hits.get(parts[1] ?? '') ?? 0 })
     case '__connections':
       return send(res, 200, { tcp: state.tcp, failedHandshakes: state.failedHandshakes })
+    case 'raw-redirect': {
+      // With a Buffer body Node writes the head as latin1 (one byte per char): a latin1 string of
+      // the bytes sends exactly those bytes (with a string body the head would take its encoding).
+      const target = url.searchParams.get('url') ?? '/get'
+      const bytes = Buffer.from(target, url.searchParams.get('encoding') === 'latin1' ? 'latin1' : 'utf8')
+      res.writeHead(Number(url.searchParams.get('status_code') ?? 302), { 'location': bytes.toString('latin1'), 'content-type': 'text/plain', 'content-length': '9' })
+      res.end(Buffer.from('redirect\n'))
+      return
+    }
+    case 'raw-body': {
+      const body = url.searchParams.get('body') ?? ''
+      const type = url.searchParams.get('type')
+      res.writeHead(Number(url.searchParams.get('status') ?? 200), { 'content-length': Buffer.byteLength(body), ...(type === null ? {} : { 'content-type': type }) })
+      res.end(body)
+      return
+    }
     default:
       return send(res, 404, { error: 'not found', path })
   }

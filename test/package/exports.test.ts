@@ -151,6 +151,7 @@ describe('exports', () => {
         "InvalidRequestError",
         "NETWORK_ERROR_CODES",
         "NetworkError",
+        "ParseError",
         "RETRY_DEFAULTS",
         "RedirectError",
         "SessionClosedError",
