@@ -1,4 +1,4 @@
-/**
+/*
  * Each runtime's shape of "no response arrived", kept as data (ky `source/utils/is-network-error.ts`;
  * catalogue #58), and the one set of codes `NetworkError.code` reports on every runtime (issue 11,
  * item 5). A `TypeError` that matches none of these is a programming error (an invalid header, a
