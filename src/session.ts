@@ -467,6 +467,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     if (mount?.layer.headers) assignHeaders(headers, mount.layer.headers)
     if (requestInput) assignHeaders(headers, requestInput.headers)
     assignHeaders(headers, own<HeadersInit>(options, 'headers'))
+    // `Host` is the platform's, from the URL, on every runtime: fetch forbids it, Bun would send it.
+    headers.delete('host')
   }
   catch (error) {
     throw new InvalidRequestError((error as Error).message.replace(/^fetch-session: /, ''), { ...details, cause: error })
