@@ -122,6 +122,103 @@ class ProxyRouter extends Dispatcher {
   }
 }
 
+/** Sends `http://` origins to one dispatcher and every other to another; closes both. */
+class SchemeSplit extends Dispatcher {
+  readonly #http: Dispatcher
+  readonly #other: Dispatcher
+
+  constructor(http: Dispatcher, other: Dispatcher) {
+    super()
+    this.#http = http
+    this.#other = other
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return (String(options.origin).startsWith('http:') ? this.#http : this.#other).dispatch(options, handler)
+  }
+
+  override close(): Promise<void>
+  override close(callback: () => void): void
+  override close(callback?: () => void): Promise<void> | void {
+    return settleAll([this.#http, this.#other].map(dispatcher => dispatcher.close()), callback)
+  }
+
+  override destroy(): Promise<void>
+  override destroy(error: Error | null): Promise<void>
+  override destroy(callback: () => void): void
+  override destroy(error: Error | null, callback: () => void): void
+  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
+    const error = typeof first === 'function' ? null : first ?? null
+    return settleAll([this.#http, this.#other].map(dispatcher => dispatcher.destroy(error)), typeof first === 'function' ? first : second)
+  }
+}
+
+/**
+ * A forward proxy for `http://` targets: each request goes to the proxy in absolute form
+ * (`GET http://host/path`, RFC 9112 §3.2.2), with `Host` and the proxy's credentials. Unlike
+ * undici's own (`proxyTunnel: false`), a proxy's 407 is a response, as curl, requests, Deno and
+ * Bun give it, not an error that reads like an abort.
+ */
+class AbsoluteFormProxy extends Dispatcher {
+  readonly #pool: Dispatcher
+  readonly #authorization: string | undefined
+
+  constructor(uri: string, poolFor: (origin: string | URL, options: object) => Dispatcher) {
+    super()
+    const url = new URL(uri)
+    this.#authorization = url.username || url.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+      : undefined
+    this.#pool = poolFor(url.origin, {})
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const origin = String(options.origin).replace(/\/$/, '')
+    const headers = headerPairs(options.headers)
+    if (!headers.some(([name]) => name.toLowerCase() === 'host')) headers.unshift(['host', new URL(origin).host])
+    if (this.#authorization) headers.push(['proxy-authorization', this.#authorization])
+    return this.#pool.dispatch({ ...options, origin: undefined, path: origin + (options.path ?? '/'), headers: headers.flat() } as Dispatcher.DispatchOptions, handler)
+  }
+
+  override close(): Promise<void>
+  override close(callback: () => void): void
+  override close(callback?: () => void): Promise<void> | void {
+    return settleAll([this.#pool.close()], callback)
+  }
+
+  override destroy(): Promise<void>
+  override destroy(error: Error | null): Promise<void>
+  override destroy(callback: () => void): void
+  override destroy(error: Error | null, callback: () => void): void
+  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
+    const error = typeof first === 'function' ? null : first ?? null
+    return settleAll([this.#pool.destroy(error)], typeof first === 'function' ? first : second)
+  }
+}
+
+/** Dispatch headers in any of undici's forms (flat list, pairs, object) as pairs. */
+function headerPairs(headers: Dispatcher.DispatchOptions['headers']): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
+  if (!headers) return pairs
+  if (Array.isArray(headers)) {
+    if (Array.isArray(headers[0])) for (const [name, value] of headers as unknown as Array<[string, string]>) pairs.push([name, value])
+    else for (let index = 0; index < headers.length; index += 2) pairs.push([String(headers[index]), String(headers[index + 1])])
+    return pairs
+  }
+  for (const [name, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
+    if (value === undefined) continue
+    for (const each of Array.isArray(value) ? value : [value]) pairs.push([name, each])
+  }
+  return pairs
+}
+
+/** Waits for every promise, then calls `callback` or resolves. */
+function settleAll(promises: Array<Promise<void>>, callback: (() => void) | undefined): Promise<void> | void {
+  const done = Promise.all(promises).then(() => {})
+  if (callback) done.then(callback, callback)
+  else return done
+}
+
 /** Builds the undici dispatcher for a session's transport options. */
 function createDispatcher(options: TransportOptions): Dispatcher {
   const { proxy, tls: tlsOptions, pool, http2 } = options
@@ -142,20 +239,17 @@ function createDispatcher(options: TransportOptions): Dispatcher {
     ...(Object.keys(connect).length > 0 ? { connect } : {}),
   }
   const direct = (): Dispatcher => new Agent(agentOptions)
-  const through = (uri: string): Dispatcher => new ProxyAgent({
-    ...agentOptions,
-    uri,
-    // The proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
-    ...(Object.keys(connect).length > 0 ? { requestTls: connect } : {}),
+  const poolFor = (origin: string | URL, factoryOptions: object): Dispatcher => {
+    const merged = { ...poolOptions, ...factoryOptions } as Pool.Options
+    return merged.connections === 1 ? new Client(origin, merged) : new Pool(origin, merged)
+  }
+  const through = (uri: string): Dispatcher => new SchemeSplit(
     // An `http://` target gets an ordinary absolute-form request, as curl, requests, Deno and Bun
-    // send it; CONNECT is for `https://` only (a stock squid refuses CONNECT to ports but 443).
-    proxyTunnel: false,
-    // The connections to the proxy that carry absolute-form requests get the pool settings too.
-    factory: (origin: string | URL, factoryOptions: object) => {
-      const merged = { ...poolOptions, ...factoryOptions } as Pool.Options
-      return merged.connections === 1 ? new Client(origin, merged) : new Pool(origin, merged)
-    },
-  })
+    // send it (a stock squid refuses CONNECT to ports but 443), on connections with the pool settings.
+    new AbsoluteFormProxy(uri, poolFor),
+    // CONNECT for `https://`: the proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
+    new ProxyAgent({ ...agentOptions, uri, ...(Object.keys(connect).length > 0 ? { requestTls: connect } : {}) }),
+  )
   if (proxy === false) return direct()
   if (proxy === undefined || proxy === true) {
     const routes = routesFromEnvironment(environment())

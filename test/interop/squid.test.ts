@@ -103,12 +103,12 @@ describe('squid: node', () => {
     expectOriginsClean()
   })
 
-  it('without the credentials squid answers 407 (http:// and https://), and the calls reject', async (context) => {
+  it('without the credentials squid answers 407: an http:// call gets the 407 response (HTTPError), an https:// one ERR_PROXY_AUTH_REQUIRED', async (context) => {
     requireSquid(context)
     const since = guarded.log().length
     const session = createSession({ proxy: guarded.url, tls: { ca: certificates.ca }, retry: false })
-    await expect(session(`${server.url}/get?key=node-denied`)).rejects.toBeInstanceOf(NetworkError)
-    await expect(session(`${secure.url}/get`)).rejects.toBeInstanceOf(NetworkError)
+    await expect(session(`${server.url}/get?key=node-denied`)).rejects.toMatchObject({ name: 'HTTPError', status: 407 })
+    await expect(session(`${secure.url}/get`)).rejects.toMatchObject({ name: 'NetworkError', code: 'ERR_PROXY_AUTH_REQUIRED' })
     await session.close()
     expect(await absolute(guarded, since, `${server.url}/get?key=node-denied`)).toMatchObject({ method: 'GET', result: 'TCP_DENIED/407' })
     expect(await guarded.waitForLog(entry => entry.method === 'CONNECT' && entry.result === 'TCP_DENIED/407', { since })).toBeDefined()

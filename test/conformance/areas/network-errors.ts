@@ -104,6 +104,16 @@ export const networkErrors: SuiteArea = ({ describe, it, skip, expect }, env, { 
         expect(error.message).toMatch('network error (ERR_PROXY_AUTH_REQUIRED): the proxy requires authentication')
       })
 
+      it('a proxy\'s 407 to an http:// URL is a response: HTTPError 407, as curl and requests give it, sent once', [FEATURES.errors], async () => {
+        const before = await refused()
+        const session = lib.createSession({ proxy: authProxy, retry: { delay: 1 } })
+        const error = await caught(session(`${env.base}/get`))
+        await session.close()
+        expect(error).toBeInstanceOf(lib.HTTPError)
+        expect(error.status).toBe(407)
+        expect(await refused() - before).toBe(1)
+      })
+
       it('shouldRetry returning true still retries a 407 (three CONNECTs)', [FEATURES.retry], async () => {
         const before = await refused()
         await failure(`${https}/get`, { proxy: authProxy, tls: { ca }, retry: { delay: 1, shouldRetry: () => true } })
