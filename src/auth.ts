@@ -6,7 +6,7 @@
  */
 import type { Middleware } from './compose'
 import { callStateOf } from './compose'
-import { AuthError } from './errors'
+import { AuthError, invalidOption } from './errors'
 import { isOneShotBody } from './headers'
 import { md5Hex } from './md5'
 import { discard } from './redirect'
@@ -52,15 +52,15 @@ export function authStateOf(options: AuthOptions): AuthState {
 /** Checks an `auth` option; throws a `TypeError` that says what is wrong. */
 export function checkAuth(auth: unknown): AuthOptions | false | undefined {
   if (auth === undefined || auth === false) return auth
-  if (typeof auth !== 'object' || auth === null) throw new TypeError('fetch-session: `auth` must be { username, password }, { bearer }, or false')
+  if (typeof auth !== 'object' || auth === null) throw invalidOption('auth', '`auth` must be { username, password }, { bearer }, or false')
   const record = auth as Record<string, unknown>
   if ('bearer' in record) {
-    if (typeof record.bearer !== 'string' && typeof record.bearer !== 'function') throw new TypeError('fetch-session: `auth.bearer` must be a string or a function that returns one')
-    if (record.refresh !== undefined && typeof record.refresh !== 'function') throw new TypeError('fetch-session: `auth.refresh` must be a function that returns the new token')
+    if (typeof record.bearer !== 'string' && typeof record.bearer !== 'function') throw invalidOption('auth.bearer', '`auth.bearer` must be a string or a function that returns one')
+    if (record.refresh !== undefined && typeof record.refresh !== 'function') throw invalidOption('auth.refresh', '`auth.refresh` must be a function that returns the new token')
     return auth as AuthOptions
   }
-  if (typeof record.username !== 'string' || typeof record.password !== 'string') throw new TypeError('fetch-session: `auth` needs a string `username` and `password`')
-  if (record.type !== undefined && record.type !== 'basic' && record.type !== 'digest') throw new TypeError('fetch-session: `auth.type` must be \'basic\' or \'digest\'')
+  if (typeof record.username !== 'string' || typeof record.password !== 'string') throw invalidOption('auth', '`auth` needs a string `username` and `password`')
+  if (record.type !== undefined && record.type !== 'basic' && record.type !== 'digest') throw invalidOption('auth.type', '`auth.type` must be \'basic\' or \'digest\'')
   return auth as AuthOptions
 }
 

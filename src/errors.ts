@@ -22,6 +22,8 @@ export interface ErrorDetails {
   options?: unknown
   /** The cause: the runtime's own error, the signal's reason, … */
   cause?: unknown
+  /** The option (or argument) that is wrong, when the error is about one: `retry.limit`, `tls.ca`… */
+  option?: string
 }
 
 /**
@@ -231,14 +233,58 @@ export class SessionClosedError extends FetchError {
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('SessionClosedError')
 }
 
-/** The request could not be built from what the caller gave: an invalid URL, header, timeout… */
+/**
+ * What the caller gave cannot work: an option (`option` names it), a URL, a header, a body with
+ * GET… One rule, wherever it is found: `createSession()`, `extend()`, `mount()`, `$fetch.create()`
+ * and the stores' factories throw it at once; a call rejects with it before anything is sent.
+ *
+ * @example
+ * ```ts
+ * try { createSession({ retry: { limit: -1 } }) }
+ * catch (error) {
+ *   if (error instanceof InvalidRequestError) console.log(error.option) // 'retry.limit'
+ * }
+ * ```
+ */
 export class InvalidRequestError extends FetchError {
+  /** The option or argument that is wrong (`retry.limit`, `tls.ca`, `headers`…), when the error is about one. */
+  declare readonly option: string | undefined
+
   constructor(reason: string, details: ErrorDetails) {
-    super(`${describeRequest(details.method, details.request)}: invalid request: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    // Found before any request (createSession(), mount()…): no request to name.
+    const where = details.request === undefined && details.method === undefined ? 'fetch-session' : `${describeRequest(details.method, details.request)}: invalid request`
+    super(`${where}: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
     init(this, 'InvalidRequestError', details)
+    Object.defineProperty(this, 'option', { value: details.option, enumerable: false, configurable: true, writable: true })
   }
 
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('InvalidRequestError')
+}
+
+/** The `InvalidRequestError` for a bad option or argument, found before any request: `option` names it. */
+export function invalidOption(option: string, reason: string): InvalidRequestError {
+  return new InvalidRequestError(reason, { option })
+}
+
+/**
+ * An option this runtime cannot honour (`proxy` in a browser, `tls.rejectUnauthorized: false` on
+ * Deno…): thrown by `createSession()` and `mount()`, with `option` and `runtime`, never silently
+ * ignored.
+ */
+export class UnsupportedOptionError extends FetchError {
+  /** The option that cannot be honoured (`proxy`, `tls`, `pool`, `http2`, `dispatcher`, or a member such as `tls.rejectUnauthorized`). */
+  readonly option: string
+  /** The runtime adapter that refused it (`node`, `deno`, `bun`, `workerd`, `browser`, `fetch`). */
+  readonly runtime: string
+
+  constructor(option: string, runtime: string, hint: string, label: string = runtime) {
+    super(`fetch-session: the \`${option}\` option is not supported on ${label}: ${hint}`)
+    init(this, 'UnsupportedOptionError', { option })
+    this.option = option
+    this.runtime = runtime
+  }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('UnsupportedOptionError')
 }
 
 /**

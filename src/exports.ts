@@ -12,11 +12,13 @@ export {
   RedirectError,
   SessionClosedError,
   TimeoutError,
+  UnsupportedOptionError,
 } from './errors'
 export type { ErrorDetails, RedirectErrorCode, TimeoutPhase } from './errors'
+export { CookieStoreError } from './cookies/stores/errors'
+export type { CookieStoreErrorCode } from './cookies/stores/errors'
 export { NETWORK_ERROR_CODES } from './network-errors'
 export type { NetworkErrorCode, NetworkErrorCodes } from './network-errors'
-export { UnsupportedOptionError } from './adapters/fetch'
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUS_CODES, RETRY_DEFAULTS, parseRetryAfter } from './retry'
 export type * from './types'
 export { toNetscape } from './cookies/netscape'

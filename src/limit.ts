@@ -5,6 +5,7 @@
  */
 import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
+import { invalidOption } from './errors'
 
 interface Waiter {
   host: string
@@ -96,7 +97,7 @@ function noop(): void {}
 function positive(name: string, value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new RangeError(`fetch-session: \`${name}\` must be a number above 0, got ${String(value)}`)
+    throw invalidOption(name, `\`${name}\` must be a number above 0, got ${String(value)}`)
   }
   return value
 }

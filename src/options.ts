@@ -17,6 +17,7 @@
 import { checkAuth } from './auth'
 import { checkTimeout } from './retry'
 import type { AuthOptions, RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
+import { invalidOption } from './errors'
 
 /** Names of the hook options, in the order they are listed in the docs. */
 export const HOOK_NAMES: readonly ['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] = Object.freeze(['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] as const)
@@ -97,7 +98,7 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
     if (value === undefined || value === null) continue
     const list = Array.isArray(value) ? value : [value]
     for (const hook of list) {
-      if (typeof hook !== 'function') throw new TypeError(`fetch-session: \`${name}\` must be a function or an array of functions`)
+      if (typeof hook !== 'function') throw invalidOption(name, `\`${name}\` must be a function or an array of functions`)
     }
     hooks[name] = list as HookLists[HookName]
   }
@@ -109,18 +110,18 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
   const query = own<Record<string, unknown>>(source, 'query') ?? own<Record<string, unknown>>(source, 'params')
   const redirect = own<RequestOptions['redirect']>(source, 'redirect')
   if (redirect !== undefined && redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
-    throw new TypeError(`fetch-session: \`redirect\` must be 'follow', 'manual' or 'error', got ${JSON.stringify(redirect)}`)
+    throw invalidOption('redirect', `\`redirect\` must be 'follow', 'manual' or 'error', got ${JSON.stringify(redirect)}`)
   }
   const maxRedirects = own<number>(source, 'maxRedirects')
   if (maxRedirects !== undefined && (!Number.isInteger(maxRedirects) || maxRedirects < 0)) {
-    throw new RangeError(`fetch-session: \`maxRedirects\` must be a whole number >= 0, got ${String(maxRedirects)}`)
+    throw invalidOption('maxRedirects', `\`maxRedirects\` must be a whole number >= 0, got ${String(maxRedirects)}`)
   }
   const signal = own<AbortSignal | null>(source, 'signal') ?? undefined
   if (signal !== undefined && (typeof signal !== 'object' || typeof signal.addEventListener !== 'function')) {
-    throw new TypeError('fetch-session: `signal` must be an AbortSignal')
+    throw invalidOption('signal', '`signal` must be an AbortSignal')
   }
   const baseURL = own<string>(source, 'baseURL')
-  if (baseURL !== undefined && typeof baseURL !== 'string') throw new TypeError('fetch-session: `baseURL` must be a string')
+  if (baseURL !== undefined && typeof baseURL !== 'string') throw invalidOption('baseURL', '`baseURL` must be a string')
   const sensitive = own<readonly string[]>(source, 'sensitiveHeaders')
   return {
     baseURL,
@@ -142,18 +143,18 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
 
 function checkSize(value: unknown): number | undefined {
   if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new RangeError(`fetch-session: \`maxBodySize\` must be a whole number of bytes >= 0, got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidOption('maxBodySize', `\`maxBodySize\` must be a whole number of bytes >= 0, got ${String(value)}`)
   return value
 }
 
 function checkFunction<T>(name: string, value: T): T {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError(`fetch-session: \`${name}\` must be a function`)
+  if (value !== undefined && typeof value !== 'function') throw invalidOption(name, `\`${name}\` must be a function`)
   return value
 }
 
 function checkRetry(retry: RequestOptions['retry']): RequestOptions['retry'] {
   if (retry === undefined || retry === false || typeof retry === 'number') return retry
-  if (typeof retry !== 'object' || retry === null) throw new TypeError('fetch-session: `retry` must be false, a number or an options object')
+  if (typeof retry !== 'object' || retry === null) throw invalidOption('retry', '`retry` must be false, a number or an options object')
   return copyRecord(retry as Record<string, unknown>) as RetryOptions
 }
 
@@ -170,7 +171,7 @@ export function copyRecord(record: Record<string, unknown>): Record<string, unkn
 export function normalizeTimeout(timeout: RequestOptions['timeout']): TimeoutOptions | false | undefined {
   if (timeout === undefined || timeout === false) return timeout
   if (typeof timeout === 'number') return { total: checkTimeout('timeout', timeout) }
-  if (typeof timeout !== 'object' || timeout === null) throw new TypeError('fetch-session: `timeout` must be a number of ms or { total, attempt }')
+  if (typeof timeout !== 'object' || timeout === null) throw invalidOption('timeout', '`timeout` must be a number of ms or { total, attempt }')
   return {
     total: checkTimeout('timeout.total', own(timeout, 'total')),
     attempt: checkTimeout('timeout.attempt', own(timeout, 'attempt')),

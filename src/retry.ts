@@ -1,6 +1,7 @@
 import type { NetworkErrorCode } from './network-errors'
 import type { RetryOptions, ShouldRetryContext } from './types'
 import { MAX_TIMEOUT } from './timeout'
+import { invalidOption } from './errors'
 
 /**
  * Methods retried by default: the idempotent ones (RFC 9110 §9.2.2). POST and PATCH may have
@@ -158,13 +159,13 @@ export async function askShouldRetry(policy: RetryPolicy, context: ShouldRetryCo
 
 function checkCount(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(`fetch-session: \`${name}\` must be a whole number >= 0, got ${String(value)}`)
+    throw invalidOption(name, `\`${name}\` must be a whole number >= 0, got ${String(value)}`)
   }
 }
 
 function checkDelay(name: string, value: number): void {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (value > MAX_TIMEOUT && value !== Number.POSITIVE_INFINITY)) {
-    throw new RangeError(`fetch-session: \`${name}\` must be a number of ms between 0 and ${MAX_TIMEOUT}, got ${String(value)}`)
+    throw invalidOption(name, `\`${name}\` must be a number of ms between 0 and ${MAX_TIMEOUT}, got ${String(value)}`)
   }
 }
 
@@ -175,7 +176,7 @@ function checkDelay(name: string, value: number): void {
 export function checkTimeout(name: string, value: unknown): number | undefined {
   if (value === undefined || value === false || value === Number.POSITIVE_INFINITY) return undefined
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || value > MAX_TIMEOUT) {
-    throw new RangeError(`fetch-session: \`${name}\` must be a number of ms between 0 and ${MAX_TIMEOUT} (or Infinity for none), got ${String(value)}`)
+    throw invalidOption(name, `\`${name}\` must be a number of ms between 0 and ${MAX_TIMEOUT} (or Infinity for none), got ${String(value)}`)
   }
   return value
 }

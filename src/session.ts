@@ -11,6 +11,7 @@ import {
   AbortError,
   HTTPError,
   InvalidRequestError,
+  invalidOption,
   isSessionError,
   NetworkError,
   ParseError,
@@ -118,7 +119,7 @@ const REQUEST_ONLY_KEYS = ['body', 'method'] as const
 /** Throws for a `REQUEST_ONLY_KEYS` option given to `where` (`createSession()`, `extend()`, `mount()`). */
 function refuseRequestOnly(options: object, where: string): void {
   for (const key of REQUEST_ONLY_KEYS) {
-    if (own(options, key) !== undefined) throw new TypeError(`fetch-session: ${where} cannot take \`${key}\`: it belongs to one request, so pass it to the call (session(url, { ${key} }))`)
+    if (own(options, key) !== undefined) throw invalidOption(key, `${where} cannot take \`${key}\`: it belongs to one request, so pass it to the call (session(url, { ${key} }))`)
   }
 }
 
@@ -138,7 +139,7 @@ export interface SessionFactory {
 /** Binds the engine to a runtime adapter. */
 export function createSessionFactory(adapter: Adapter): SessionFactory {
   function createSession(options: SessionOptions = {}): Session {
-    if (typeof options !== 'object' || options === null) throw new TypeError('fetch-session: createSession() takes an options object')
+    if (typeof options !== 'object' || options === null) throw invalidOption('options', 'createSession() takes an options object')
     refuseRequestOnly(options, 'createSession()')
     const headers = assignHeaders(new Headers(), own<HeadersInit>(options, 'headers'))
     const layer = toLayer(options, headers)
@@ -298,7 +299,7 @@ function createStateless(client: Client): $Fetch {
   $fetch.native = (input, init) => sendNative(client, input, init)
   $fetch.create = (defaults?: RequestOptions) => {
     for (const key of SESSION_WIDE_KEYS) {
-      if (own(defaults, key) !== undefined) throw new TypeError(`fetch-session: $fetch.create() uses the platform's shared pool, so it cannot take \`${key}\`; use createSession() instead`)
+      if (own(defaults, key) !== undefined) throw invalidOption(key, `$fetch.create() uses the platform's shared pool, so it cannot take \`${key}\`; use createSession() instead`)
     }
     const over = toLayer(defaults)
     const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(defaults, 'headers'))
@@ -342,7 +343,7 @@ function createSessionObject(client: Client): Session {
   session.extend = (options = {}) => {
     refuseRequestOnly(options, 'extend()')
     for (const key of [...TRANSPORT_KEYS, 'cookies', 'fetch', 'limit']) {
-      if (own(options, key) !== undefined) throw new TypeError(`fetch-session: extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
+      if (own(options, key) !== undefined) throw invalidOption(key, `extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
     }
     const over = toLayer(options)
     const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(options, 'headers'))
@@ -354,7 +355,7 @@ function createSessionObject(client: Client): Session {
   }
   session.create = session.extend as unknown as $Fetch['create']
   session.mount = (prefix: string, options: MountOptions) => {
-    if (typeof prefix !== 'string' || prefix === '') throw new TypeError('fetch-session: mount() needs a non-empty URL prefix')
+    if (typeof prefix !== 'string' || prefix === '') throw invalidOption('prefix', 'mount() needs a non-empty URL prefix')
     refuseRequestOnly(options ?? {}, 'mount()')
     const transportOptions = pickTransportOptions(options ?? {})
     const transport = Object.keys(transportOptions).length > 0
@@ -411,6 +412,16 @@ function isRequest(value: unknown): value is Request {
   return typeof value === 'object' && value !== null && typeof (value as Request).url === 'string' && typeof (value as Request).arrayBuffer === 'function' && typeof (value as Request).headers === 'object'
 }
 
+/**
+ * A bad option or input found while a call is built, as that call's `InvalidRequestError`: it
+ * names the request, and the option when the error did (`invalidOption()`).
+ */
+function asInvalidRequest(error: unknown, details: ErrorDetails): InvalidRequestError {
+  const reason = (error as Error).message.replace(/^fetch-session: /, '')
+  if (error instanceof InvalidRequestError) return new InvalidRequestError(reason, { ...details, option: error.option, cause: error.cause })
+  return new InvalidRequestError(reason, { ...details, cause: error })
+}
+
 /** Errors thrown by a caller's hook, passed through untouched and never retried. */
 interface HookFailure {
   failed: boolean
@@ -455,7 +466,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   const headers = new Headers(client.layer.headers)
   try {
     for (const key of SESSION_WIDE_KEYS) {
-      if (own(options, key) !== undefined) throw new TypeError(`\`${key}\` is a session-wide option (it configures the connection pool): give it to createSession() or mount(), not to one request`)
+      if (own(options, key) !== undefined) throw invalidOption(key, `\`${key}\` is a session-wide option (it configures the connection pool): give it to createSession() or mount(), not to one request`)
     }
     layer = toLayer(options)
     const query = client.layer.query || layer.query ? { ...client.layer.query, ...layer.query } : undefined
@@ -471,7 +482,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     headers.delete('host')
   }
   catch (error) {
-    throw new InvalidRequestError((error as Error).message.replace(/^fetch-session: /, ''), { ...details, cause: error })
+    throw asInvalidRequest(error, details)
   }
   details.request = url.href
 
@@ -494,7 +505,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     timeouts = mergeTimeouts(layers.map(item => item.timeout))
   }
   catch (error) {
-    throw new InvalidRequestError((error as Error).message.replace(/^fetch-session: /, ''), { ...details, cause: error })
+    throw asInvalidRequest(error, details)
   }
 
   const failure: HookFailure = { failed: false, error: undefined }
@@ -547,8 +558,6 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       if (failure.failed && cause === failure.error) return cause
     }
     if (isSessionError(cause)) return cause
-    // The session's own cookie store failed (a foreign file, a broken backend): say so, never retry.
-    if ((cause as { name?: unknown } | null)?.name === 'CookieStoreError') return cause
     if (scope.signal.aborted) return abortError(scope.kind)
     if (!isNetworkError(cause)) {
       return new InvalidRequestError((cause as Error)?.message ?? String(cause), { ...details, options: fetchOptions, cause })

@@ -7,6 +7,7 @@
  * `atob`. Messages name the option (`tls.ca`, `tls.cert`, `tls.key`) and never quote its text.
  */
 import type { TlsOptions } from './types'
+import { invalidOption } from './errors'
 
 /** The members of `tls`, as a message lists them. */
 const TLS_KEYS: readonly string[] = ['rejectUnauthorized', 'ca', 'cert', 'key']
@@ -131,7 +132,7 @@ function keyProblem(text: string): string | undefined {
 }
 
 function fail(option: string, problem: string): never {
-  throw new TypeError(`fetch-session: \`${option}\` is not valid: ${problem}`)
+  throw invalidOption(option, `\`${option}\` is not valid: ${problem}`)
 }
 
 /**
@@ -166,7 +167,7 @@ export function validateTlsOptions(tls: unknown): asserts tls is TlsOptions | un
     if (problem) fail('tls.key', problem)
   }
   if ((cert === undefined) !== (key === undefined)) {
-    throw new TypeError(`fetch-session: \`tls.${cert === undefined ? 'key' : 'cert'}\` needs \`tls.${cert === undefined ? 'cert' : 'key'}\`: a client certificate and its private key go together`)
+    throw invalidOption(`tls.${cert === undefined ? 'key' : 'cert'}`, `\`tls.${cert === undefined ? 'key' : 'cert'}\` needs \`tls.${cert === undefined ? 'cert' : 'key'}\`: a client certificate and its private key go together`)
   }
 }
 

@@ -168,7 +168,9 @@ export interface RetryOptions {
    */
   statusCodes?: readonly number[]
   /**
-   * Retry when no response arrived (connection refused or reset, DNS, TLS), for the allowed methods.
+   * Retry when no response arrived (connection refused or reset, DNS, a tunnel the proxy refused),
+   * for the allowed methods; a rejected certificate, another TLS handshake failure and a proxy's
+   * 407 are not retried unless `shouldRetry` says so (see `NETWORK_ERROR_CODES`).
    * Also governs the one resend of an idempotent request whose kept-alive connection the server
    * closed under it, which happens even with `retry: false` unless this is `false`.
    * @default true

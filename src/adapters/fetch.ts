@@ -2,23 +2,11 @@
  * The generic adapter: the platform's own `fetch` and its shared connection pool. Used by the
  * default export condition and as the base of the runtime adapters.
  */
+import { UnsupportedOptionError } from '../errors'
 import type { Adapter, Transport } from '../session'
 import type { Fetch, TransportOptions } from '../types'
 
-/** Thrown by `createSession()` for an option this runtime cannot honour. */
-export class UnsupportedOptionError extends TypeError {
-  /** The option that cannot be honoured (`proxy`, `tls`, `pool`, `http2`, `dispatcher`, or a member such as `tls.rejectUnauthorized`). */
-  readonly option: string
-  /** The runtime adapter that refused it. */
-  readonly runtime: string
-
-  constructor(option: string, runtime: string, hint: string, label: string = runtime) {
-    super(`fetch-session: the \`${option}\` option is not supported on ${label}: ${hint}`)
-    this.name = 'UnsupportedOptionError'
-    this.option = option
-    this.runtime = runtime
-  }
-}
+export { UnsupportedOptionError }
 
 /**
  * A transport over a fetch function; closing it releases nothing (the pool is the platform's).

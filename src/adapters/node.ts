@@ -27,6 +27,7 @@ import { certificateBlocks, validateTlsOptions } from '../tls-options'
 import { createDispatchFetch, isDispatcher } from '../transports/dispatch'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
+import { invalidOption } from '../errors'
 
 /** The process environment (read when a session is created). */
 function environment(): ProxyEnvironment {
@@ -265,7 +266,7 @@ function createDispatcher(options: TransportOptions): Dispatcher {
 /** The transport over a caller's own dispatcher (`dispatcher` option): the caller closes it. */
 function callerTransport(options: TransportOptions): Transport {
   const dispatcher = options.dispatcher
-  if (!isDispatcher(dispatcher)) throw new TypeError('fetch-session: `dispatcher` must be an undici Dispatcher (an object with a dispatch() method)')
+  if (!isDispatcher(dispatcher)) throw invalidOption('dispatcher', '`dispatcher` must be an undici Dispatcher (an object with a dispatch() method)')
   for (const key of Object.keys(options)) {
     const value = (options as Record<string, unknown>)[key]
     if (key !== 'dispatcher' && value !== undefined && value !== false) {

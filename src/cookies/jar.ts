@@ -2,6 +2,7 @@ import { CookieJar } from 'tough-cookie'
 import type { Store } from 'tough-cookie'
 import type { CookieJarLike, CookieStoreLike, SessionOptions } from '../types'
 import { createMemoryStore } from './stores/memory'
+import { invalidOption } from '../errors'
 
 /**
  * Turns the `cookies` option into a jar: `true` (default) a new jar over an in-memory store, a
@@ -13,7 +14,7 @@ export function createCookieJar(option: SessionOptions['cookies']): CookieJar | 
   if (option === undefined || option === true) return new CookieJar(createMemoryStore())
   if (isCookieJar(option)) return option as unknown as CookieJar
   if (isCookieStore(option)) return new CookieJar(option as unknown as Store)
-  throw new TypeError('fetch-session: `cookies` must be true, false, a tough-cookie CookieJar or a tough-cookie Store')
+  throw invalidOption('cookies', '`cookies` must be true, false, a tough-cookie CookieJar or a tough-cookie Store')
 }
 
 function isCookieJar(value: unknown): value is CookieJarLike {

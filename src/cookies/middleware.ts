@@ -2,6 +2,7 @@ import { callStateOf } from '../compose'
 import type { Middleware } from '../compose'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
+import { CookieStoreError } from './stores/errors'
 
 /**
  * The cookie layer: before each hop, builds the `Cookie` header from the jar (merged with a
@@ -67,9 +68,9 @@ async function storeCookies(jar: CookieJarLike, url: string, response: Response)
       if (cookie?.domain) stored.push(cookie)
     }
     catch (error) {
-      // A cookie the jar refuses must not break the response; a store that cannot work (a
-      // foreign file, a broken backend) must be seen, not silently lose the login.
-      if (isStoreFailure(error)) throw error
+      // With `ignoreError` the jar resolves for a cookie it refuses (a hostile Set-Cookie never
+      // breaks the response), so what rejects is the store: seen, never a silently lost login.
+      throw asStoreError(error)
     }
   }
   if (stored.length > 0) await enforceJarLimits(jar, stored)
@@ -210,14 +211,18 @@ async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: st
     return await jar.getCookies(url)
   }
   catch (error) {
-    if (isStoreFailure(error)) throw error
-    return []
+    throw asStoreError(error)
   }
 }
 
-/** Errors of this package's stores (`CookieStoreError`): the store itself failed, not one cookie. */
-function isStoreFailure(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === 'CookieStoreError'
+/**
+ * A failure of the jar's store as a `CookieStoreError`: ours as they are, a third-party store's
+ * (any tough-cookie `Store`) wrapped, with its error as `cause`.
+ */
+function asStoreError(error: unknown): CookieStoreError {
+  if (error instanceof CookieStoreError) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new CookieStoreError('ERR_COOKIE_STORE_IO', 'cookie store', `the cookie store failed: ${reason}`, { cause: error })
 }
 
 /**

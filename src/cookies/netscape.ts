@@ -16,6 +16,7 @@
  * @module
  */
 import type { CookieJar, Store } from 'tough-cookie'
+import { invalidOption } from '../errors'
 
 /** tough-cookie's `CookieJar` class, as far as `fromNetscape()` needs it. */
 export interface CookieJarClass {
@@ -85,7 +86,7 @@ const HTTP_ONLY_PREFIX = '#HttpOnly_'
  */
 export async function toNetscape(jar: SerializableCookieJar, options: ToNetscapeOptions = {}): Promise<string> {
   if (!jar || typeof (jar as Partial<SerializableCookieJar>).serialize !== 'function') {
-    throw new TypeError('fetch-session: toNetscape() needs a tough-cookie CookieJar (session.cookies)')
+    throw invalidOption('jar', 'toNetscape() needs a tough-cookie CookieJar (session.cookies)')
   }
   const sessionCookies = options.sessionCookies ?? true
   const { cookies } = await jar.serialize()
@@ -128,13 +129,13 @@ export type FromNetscape = (text: string, options?: FromNetscapeOptions) => Prom
  */
 export function createFromNetscape(jarClass: CookieJarClass | undefined): FromNetscape {
   return async function fromNetscape(text, options = {}) {
-    if (typeof text !== 'string') throw new TypeError('fetch-session: fromNetscape() takes the text of a cookies.txt file')
+    if (typeof text !== 'string') throw invalidOption('text', 'fromNetscape() takes the text of a cookies.txt file')
     const { jar } = options
     const builder = jar ? (jar as unknown as { constructor: CookieJarClass }).constructor : jarClass
     if (!builder || typeof builder.deserialize !== 'function') {
-      throw new TypeError(jar
-        ? 'fetch-session: fromNetscape() needs `jar` to be a tough-cookie CookieJar'
-        : 'fetch-session: fromNetscape() needs tough-cookie, which this build does not load (the browser build: the browser keeps its own cookies); pass the jar to fill: fromNetscape(text, { jar: new CookieJar() })')
+      throw invalidOption('jar', jar
+        ? 'fromNetscape() needs `jar` to be a tough-cookie CookieJar'
+        : 'fromNetscape() needs tough-cookie, which this build does not load (the browser build: the browser keeps its own cookies); pass the jar to fill: fromNetscape(text, { jar: new CookieJar() })')
     }
     const cookies = parseNetscape(text)
     if (jar) {

@@ -14,7 +14,7 @@
  * failed requests and 4xx/5xx answers these tests provoke on purpose.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { $fetch, createSession, RedirectError, UnsupportedOptionError } from '../../src/adapters/browser'
+import { $fetch, createSession, FetchError, RedirectError, UnsupportedOptionError } from '../../src/adapters/browser'
 import type { Fetch } from '../../src/types'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
@@ -161,7 +161,7 @@ describe('browser adapter (happy-dom)', () => {
         error = caughtError as UnsupportedOptionError
       }
       expect(error).toBeInstanceOf(UnsupportedOptionError)
-      expect(error).toBeInstanceOf(TypeError)
+      expect(error).toBeInstanceOf(FetchError)
       expect(error!.option).toBe(option)
       expect(error!.runtime).toBe('browser')
       expect(error!.message).toMatch(`the \`${option}\` option is not supported on browsers`)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createSession } from '../../src/index'
+import { CookieStoreError, createSession } from '../../src/index'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 
@@ -90,18 +90,19 @@ describe('cookies', () => {
     await session.close()
   })
 
-  it('a cookie store that throws does not break the response', async () => {
+  it('a store that throws while storing a cookie rejects the call with a CookieStoreError (its error as cause), never a silently lost cookie', async () => {
     const session = createSession({ baseURL: server.url })
+    const down = new Error('store is down')
     session.cookies!.setCookie = async () => {
-      throw new Error('store is down')
+      throw down
     }
-    await expect(session('/cookies/set/a/1')).resolves.toEqual({ cookies: {} })
+    await expect(session('/cookies/set/a/1')).rejects.toMatchObject({ name: 'CookieStoreError', code: 'ERR_COOKIE_STORE_IO', cause: down })
     await session.close()
   })
 
   it('a cookie store that fails as a whole (CookieStoreError) rejects the call with that error, unretried', async () => {
     const session = createSession({ baseURL: server.url })
-    const failure = Object.assign(new Error('fetch-session: the cookie file is not a fetch-session cookie file'), { name: 'CookieStoreError' })
+    const failure = new CookieStoreError('ERR_COOKIE_STORE_FORMAT', 'cookies.json', 'the cookie file is not a fetch-session cookie file')
     session.cookies!.getCookies = async () => {
       throw failure
     }

@@ -102,9 +102,13 @@ describe('timeout: number is the deadline of the whole call', () => {
     for (const bad of [-1, Number.NaN, 2 ** 31]) {
       const error = await session('/get', { timeout: bad }).catch((caught: unknown) => caught)
       expect(error).toBeInstanceOf(InvalidRequestError)
+      expect((error as InvalidRequestError).option).toBe('timeout')
       expect((error as Error).message).toMatch(/`timeout` must be a number of ms between 0 and 2147483647/)
     }
-    expect(() => createSession({ timeout: -5 })).toThrow(RangeError)
+    // One rule: the same bad option is an InvalidRequestError at createSession() as per request.
+    expect(() => createSession({ timeout: -5 })).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'timeout', message: expect.stringMatching(/^fetch-session: `timeout` must be a number of ms/) }))
+    expect(() => createSession({ timeout: -5 })).toThrow(InvalidRequestError)
+    expect(() => createSession({ timeout: -5 })).toThrow(FetchError)
     await expect(session('/get', { timeout: Number.POSITIVE_INFINITY })).resolves.toMatchObject({ method: 'GET' })
     await session.close()
   })

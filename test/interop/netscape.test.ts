@@ -101,7 +101,8 @@ describe('the Netscape cookies.txt format', () => {
 
   it('refuses what is not a jar or not text', async () => {
     await expect(toNetscape({} as never)).rejects.toThrow(/needs a tough-cookie CookieJar/)
-    await expect(fromNetscape(42 as never)).rejects.toThrow(TypeError)
+    await expect(toNetscape({} as never)).rejects.toMatchObject({ name: 'InvalidRequestError', option: 'jar' })
+    await expect(fromNetscape(42 as never)).rejects.toMatchObject({ name: 'InvalidRequestError', option: 'text' })
   })
 
   it('the browser entry: toNetscape works on any jar; fromNetscape needs the jar to fill (tough-cookie is never loaded there)', async () => {

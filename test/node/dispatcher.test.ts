@@ -157,9 +157,9 @@ describe('a session\'s dispatcher', () => {
     }
   })
 
-  it('that is not a dispatcher is a TypeError at createSession()', () => {
+  it('that is not a dispatcher is an InvalidRequestError at createSession(), naming `dispatcher`', () => {
     expect(() => createSession({ dispatcher: {} as never })).toThrow(/`dispatcher` must be an undici Dispatcher/)
-    expect(() => createSession({ dispatcher: 'agent' as never })).toThrow(TypeError)
+    expect(() => createSession({ dispatcher: 'agent' as never })).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'dispatcher' }))
   })
 })
 

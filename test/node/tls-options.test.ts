@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSession } from '../../src/adapters/node'
+import { createSession, InvalidRequestError } from '../../src/adapters/node'
 import { validateTlsOptions } from '../../src/tls-options'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
@@ -42,16 +42,17 @@ beforeAll(async () => {
 })
 afterAll(() => mutual.close())
 
-/** The message of the TypeError `validateTlsOptions(tls)` throws. */
+/** The message of the InvalidRequestError `validateTlsOptions(tls)` throws (its `option` names a `tls.…` member). */
 function refusal(tls: unknown): string {
   try {
     validateTlsOptions(tls)
   }
   catch (error) {
-    expect(error).toBeInstanceOf(TypeError)
+    expect(error).toBeInstanceOf(InvalidRequestError)
+    expect((error as InvalidRequestError).option).toMatch(/^tls(?:\.|$)/)
     return (error as Error).message
   }
-  throw new Error('expected a TypeError')
+  throw new Error('expected an InvalidRequestError')
 }
 
 /** The base64 lines of a PEM, none of which a message may contain. */

@@ -83,7 +83,8 @@ describe('proxy', () => {
     expect(echoed.headers['proxy-authorization']).toBeUndefined()
     await session.close()
     const wrong = createSession({ proxy: authProxy.url, retry: false })
-    await expect(wrong(`${server.url}/get`)).rejects.toBeInstanceOf(NetworkError)
+    // A proxy's 407 to an http:// URL is a response, as curl and requests give it.
+    await expect(wrong(`${server.url}/get`)).rejects.toMatchObject({ name: 'HTTPError', status: 407 })
     expect(authProxy.stats.refused).toBe(1)
     await wrong.close()
   })

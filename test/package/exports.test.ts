@@ -144,6 +144,7 @@ describe('exports', () => {
         "AbortError",
         "AuthError",
         "BodyTooLargeError",
+        "CookieStoreError",
         "DEFAULT_RETRY_METHODS",
         "DEFAULT_RETRY_STATUS_CODES",
         "FetchError",

@@ -121,7 +121,7 @@ export async function expectTlsOptions(runtime: ProbeRuntime, command: string[],
     expect(result.sessions['default store kept']!.data).toMatchObject([{ method: 'GET' }])
     expect(result.sessions['no client certificate']!.error).toMatchObject({ name: 'NetworkError' })
     expect(result.sessions['client certificate']!.data).toMatchObject([{ method: 'GET' }])
-    expect(result.sessions['cert without key']!.refused).toMatchObject({ name: 'TypeError', message: expect.stringContaining('`tls.cert` needs `tls.key`') })
+    expect(result.sessions['cert without key']!.refused).toMatchObject({ name: 'InvalidRequestError', option: 'tls.cert', message: expect.stringContaining('`tls.cert` needs `tls.key`') })
   }
   finally {
     files.remove()

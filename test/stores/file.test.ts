@@ -255,8 +255,8 @@ describe('the file store', () => {
   })
 
   it('refuses bad options and paths', () => {
-    expect(() => createFileStore(undefined as unknown as string)).toThrow(TypeError)
-    expect(() => createFileStore('x.json', { writeDelay: -1 })).toThrow(/writeDelay/)
+    expect(() => createFileStore(undefined as unknown as string)).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'path' }))
+    expect(() => createFileStore('x.json', { writeDelay: -1 })).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'writeDelay' }))
     expect(() => createFileStore('x.json', { lockTimeout: Number.NaN })).toThrow(/lockTimeout/)
   })
 })

@@ -167,8 +167,8 @@ describe('the web storage store', () => {
     expect(storage.map.has('fetch-session:cookies')).toBe(true)
     vi.stubGlobal('localStorage', undefined)
     expect(() => createWebStorageStore()).toThrow(expect.objectContaining({ code: 'ERR_COOKIE_STORE_UNAVAILABLE', message: expect.stringContaining('no localStorage') }))
-    expect(() => createWebStorageStore({} as WebStorageLike)).toThrow(TypeError)
-    expect(() => createWebStorageStore(storage, { key: '' })).toThrow(TypeError)
+    expect(() => createWebStorageStore({} as WebStorageLike)).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'storage' }))
+    expect(() => createWebStorageStore(storage, { key: '' })).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'key' }))
   })
 
   it('flush() resolves (writes are immediate), so session.close() works', async () => {

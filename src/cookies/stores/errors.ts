@@ -1,9 +1,13 @@
 /**
- * The error of the cookie stores. It imports nothing, so the browser stub of the file store can
- * throw it without loading tough-cookie.
+ * The error of the cookie stores. It imports only ofetch's `FetchError`, so the browser stub of
+ * the file store can throw it without loading tough-cookie.
  *
  * @module
  */
+import { FetchError } from '../../fetch-error'
+
+/** The brand of every error of this package (as in src/errors.ts), so `instanceof` holds across copies. */
+const kErrorKind: unique symbol = Symbol.for('fetch-session.error.kind') as never
 
 /** What went wrong, as a stable string to test against. */
 export type CookieStoreErrorCode =
@@ -33,16 +37,20 @@ export type CookieStoreErrorCode =
  * }
  * ```
  */
-export class CookieStoreError extends Error {
+export class CookieStoreError extends FetchError {
   /** What went wrong. */
   readonly code: CookieStoreErrorCode
   /** The file path or storage key concerned. */
   readonly location: string
 
   constructor(code: CookieStoreErrorCode, location: string, message: string, options?: { cause?: unknown }) {
-    super(`fetch-session: ${message}`, options)
-    this.name = 'CookieStoreError'
+    super(`fetch-session: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause })
+    Object.defineProperty(this, 'name', { value: 'CookieStoreError', enumerable: false, configurable: true, writable: true })
+    Object.defineProperty(this, kErrorKind, { value: 'CookieStoreError', enumerable: false })
     this.code = code
     this.location = location
   }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = (value: unknown): boolean =>
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kErrorKind] === 'CookieStoreError'
 }

@@ -43,6 +43,7 @@ import type { Cookie, Nullable } from 'tough-cookie'
 import { BaseCookieStore, CookieIndex, parseDocument, stringifyDocument } from './base'
 import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
+import { invalidOption } from '../../errors'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -113,7 +114,7 @@ export class FileCookieStore extends BaseCookieStore {
 
   constructor(path: string | URL, options: FileStoreOptions = {}) {
     super()
-    if (typeof path !== 'string' && !(path instanceof URL)) throw new TypeError('fetch-session: createFileStore() needs the path of the cookie file')
+    if (typeof path !== 'string' && !(path instanceof URL)) throw invalidOption('path', 'createFileStore() needs the path of the cookie file')
     this.synchronous = false
     this.path = resolve(path instanceof URL ? fileURLToPath(path) : path)
     this.lockPath = `${this.path}.lock`
@@ -121,7 +122,7 @@ export class FileCookieStore extends BaseCookieStore {
     for (const key of Object.keys(DEFAULTS) as Array<keyof FileStoreOptions>) {
       const value = options[key]
       if (value === undefined) continue
-      if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new TypeError(`fetch-session: the file store's \`${key}\` must be a number >= 0`)
+      if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw invalidOption(key, `the file store's \`${key}\` must be a number >= 0`)
       this.settings[key] = value
     }
   }

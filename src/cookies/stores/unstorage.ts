@@ -30,6 +30,7 @@ import { pathMatch, permuteDomain } from 'tough-cookie'
 import { BaseCookieStore, cookieFromJSON, cookieToJSON, isExpired, sortByCreation } from './base'
 import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
+import { invalidOption } from '../../errors'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -79,11 +80,11 @@ export class UnstorageCookieStore extends BaseCookieStore {
     super()
     for (const method of ['getItem', 'setItem', 'removeItem', 'getKeys'] as const) {
       if (typeof (storage as UnstorageLike | undefined)?.[method] !== 'function') {
-        throw new TypeError(`fetch-session: createUnstorageStore() needs an unstorage storage (createStorage() from 'unstorage'); this one has no ${method}()`)
+        throw invalidOption('storage', `createUnstorageStore() needs an unstorage storage (createStorage() from 'unstorage'); this one has no ${method}()`)
       }
     }
     const base = normalizeBase(options.base ?? 'fetch-session:cookies')
-    if (base === '') throw new TypeError('fetch-session: the unstorage store\'s `base` must not be empty (removeAllCookies() removes every key under it)')
+    if (base === '') throw invalidOption('base', 'the unstorage store\'s `base` must not be empty (removeAllCookies() removes every key under it)')
     this.synchronous = false
     this.storage = storage
     this.base = base
@@ -218,7 +219,7 @@ export function createUnstorageStore(storage: UnstorageLike, options?: Unstorage
 
 /** unstorage's key normalization: `/` and `\` become `:`, no empty segments, no leading or trailing `:`. */
 function normalizeBase(base: string): string {
-  if (typeof base !== 'string') throw new TypeError('fetch-session: the unstorage store\'s `base` must be a string')
+  if (typeof base !== 'string') throw invalidOption('base', 'the unstorage store\'s `base` must be a string')
   return base.split('?')[0]!.replace(/[/\\]/g, ':').replace(/:+/g, ':').replace(/^:|:$/g, '')
 }
 

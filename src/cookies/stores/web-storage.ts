@@ -27,6 +27,7 @@ import type { Cookie, Nullable } from 'tough-cookie'
 import { BaseCookieStore, CookieIndex, parseDocument, stringifyDocument } from './base'
 import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
+import { invalidOption } from '../../errors'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -65,10 +66,10 @@ export class WebStorageCookieStore extends BaseCookieStore {
   constructor(storage: WebStorageLike, options: WebStorageStoreOptions = {}) {
     super()
     if (!storage || typeof storage.getItem !== 'function' || typeof storage.setItem !== 'function' || typeof storage.removeItem !== 'function') {
-      throw new TypeError('fetch-session: createWebStorageStore() needs a Web Storage object (localStorage, sessionStorage, or one with getItem, setItem and removeItem)')
+      throw invalidOption('storage', 'createWebStorageStore() needs a Web Storage object (localStorage, sessionStorage, or one with getItem, setItem and removeItem)')
     }
     const key = options.key ?? 'fetch-session:cookies'
-    if (typeof key !== 'string' || key === '') throw new TypeError('fetch-session: the web storage store\'s `key` must be a non-empty string')
+    if (typeof key !== 'string' || key === '') throw invalidOption('key', 'the web storage store\'s `key` must be a non-empty string')
     this.synchronous = true
     this.storage = storage
     this.key = key

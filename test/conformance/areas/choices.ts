@@ -139,8 +139,9 @@ export const choices: SuiteArea = ({ describe, it, expect }, env, { key, serverO
   })
 
   describe('what the README says of cookie stores', () => {
-    serverOnly('a cookie store that fails rejects the call with its CookieStoreError, before anything is sent', [], async () => {
-      const failure = Object.assign(new Error('fetch-session: the store is broken'), { name: 'CookieStoreError', code: 'ERR_COOKIE_STORE_IO' })
+    serverOnly('a cookie store that fails rejects the call with a CookieStoreError (its error as cause), before anything is sent', [], async () => {
+      // A third-party tough-cookie Store whose backend is down.
+      const failure = new Error('connection to the cookie backend lost')
       const fail = (...args: unknown[]): unknown => {
         const callback = args.at(-1)
         if (typeof callback === 'function') return void callback(failure)
@@ -149,7 +150,11 @@ export const choices: SuiteArea = ({ describe, it, expect }, env, { key, serverO
       const session = createSession({ baseURL: base, cookies: { findCookie: fail, findCookies: fail, putCookie: fail, removeCookie: fail } })
       const id = key('broken-store')
       const error = await caught(session(`/get?key=${id}`))
-      expect(error).toBe(failure)
+      expect(error).toBeInstanceOf(lib.CookieStoreError)
+      expect(error).toBeInstanceOf(lib.FetchError)
+      expect(error.code).toBe('ERR_COOKIE_STORE_IO')
+      expect(error.cause).toBe(failure)
+      expect(error.message).toMatch('the cookie store failed: connection to the cookie backend lost')
       expect((await $fetch(`${base}/__hits/${id}`)).hits).toBe(0)
       await session.close().catch(() => {})
     })

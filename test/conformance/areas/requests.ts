@@ -198,10 +198,11 @@ export const requests: SuiteArea = ({ describe, it, skip, expect }, env, { key, 
         catch (error) {
           return error as Error & Record<string, any>
         }
-        throw new Error('expected a TypeError, nothing was thrown')
+        throw new Error('expected an InvalidRequestError, nothing was thrown')
       }
       const body = refused(() => createSession({ body: { a: 1 } } as never))
-      expect(body).toBeInstanceOf(TypeError)
+      expect(body).toBeInstanceOf(lib.InvalidRequestError)
+      expect(body.option).toBe('body')
       expect(body.message).toMatch('createSession() cannot take `body`')
       const session = createSession({ baseURL: base })
       expect(refused(() => session.extend({ method: 'POST' } as never)).message).toMatch('extend() cannot take `method`')
