@@ -13,8 +13,8 @@ import { FEATURES } from '../conformance/suite'
 export const root = resolve(import.meta.dirname, '../..')
 export const outdir = join(root, '.tmp', 'conformance')
 
-/** True on CI, where a runtime that cannot run is a failure, not a skip. */
-export const isCI = Boolean(process.env.CI)
+/** True on CI, where a runtime that cannot run is a failure, not a skip (see test/helpers/dependencies.ts). */
+export { isCI } from '../helpers/dependencies'
 
 /** A loopback port where nothing listens. */
 export async function closedPort(): Promise<number> {

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
+import { requireDependency } from '../helpers/dependencies'
 import { startProxy } from '../helpers/proxy'
 import type { TestProxy } from '../helpers/proxy'
 import { startServer } from '../helpers/server'
@@ -15,7 +16,7 @@ import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
-import { childEnv, expectCloseReleasesConnections, expectTlsOptions, probe, requireBinary, startHttp2Server, startSocketCounter } from './deno-and-bun'
+import { childEnv, expectCloseReleasesConnections, expectTlsOptions, probe, startHttp2Server, startSocketCounter } from './deno-and-bun'
 
 let certificates: TestCertificates
 let server: TestServer
@@ -36,7 +37,7 @@ const denoRun = (bin: string): string[] => [bin, 'run', '-A', '--no-config', '--
 describe('conformance: deno', () => {
   let report: Report | undefined
   it('passes the whole suite', async (context) => {
-    const [bin, ...flags] = denoRun(requireBinary('deno', context))
+    const [bin, ...flags] = denoRun(requireDependency('deno', context))
     const file = await bundle('deno', 'cli', { conditions: ['deno'] })
     const { stdout } = await promisify(execFile)(bin!, [...flags, file, JSON.stringify(env)], { cwd: root, encoding: 'utf8', timeout: 50_000, env: childEnv() })
     report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Report
@@ -46,7 +47,7 @@ describe('conformance: deno', () => {
   }, 60_000)
 
   it('matches the README\'s runtime table', (context) => {
-    requireBinary('deno', context)
+    requireDependency('deno', context)
     if (!report) throw new Error('the suite did not run')
     expect(readmeMismatches(report)).toEqual([])
   })
@@ -54,7 +55,7 @@ describe('conformance: deno', () => {
 
 describe('deno: in a process of its own', () => {
   it('follows HTTP_PROXY and NO_PROXY from the environment (also with proxy: true), and refuses proxy: false', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const key = `deno-env-${Date.now()}`
     const urls = (label: string): string[] => [`${server.url}/get?key=${key}-${label}-ip`, `${server.altUrl}/get?key=${key}-${label}-name`]
     const result = await probe('deno', denoRun(bin), {
@@ -76,7 +77,7 @@ describe('deno: in a process of its own', () => {
   })
 
   it('offers HTTP/2 over TLS by default; http2: false keeps HTTP/1.1', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const h2 = await startHttp2Server(certificates)
     try {
       const result = await probe('deno', denoRun(bin), {
@@ -96,7 +97,7 @@ describe('deno: in a process of its own', () => {
   })
 
   it('pool.keepAliveTimeout closes idle connections after that many ms', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const own = await startServer()
     const counter = await startSocketCounter(own)
     try {
@@ -115,9 +116,9 @@ describe('deno: in a process of its own', () => {
   })
 
   it('tls: ca is trusted besides the default store (DENO_CERT here); cert + key present a client certificate', async (context) => {
-    await expectTlsOptions('deno', denoRun(requireBinary('deno', context)), 'DENO_CERT', certificates, secure.url)
+    await expectTlsOptions('deno', denoRun(requireDependency('deno', context)), 'DENO_CERT', certificates, secure.url)
   })
   it('close() releases the session\'s connections (its mounts\' too), and the process then exits by itself', async (context) => {
-    await expectCloseReleasesConnections('deno', denoRun(requireBinary('deno', context)))
+    await expectCloseReleasesConnections('deno', denoRun(requireDependency('deno', context)))
   })
 })
