@@ -17,6 +17,8 @@ export default defineConfig({
     // Tests start real servers and child processes; two cores, so keep it modest.
     maxWorkers: 2,
     reporters: ['default', ['./test/helpers/dependency-reporter.ts', { log: skipLog }]],
+    // A file during which Node emitted a process warning fails, naming it.
+    setupFiles: ['./test/helpers/no-warnings.ts'],
     env: { FETCH_SESSION_SKIP_LOG: skipLog },
   },
 })

@@ -22,8 +22,13 @@ export interface Httpbin {
   /** `http://127.0.0.1:PORT` */
   url: string
   port: number
-  /** What gunicorn printed (its error log, warnings and above). */
+  /** What gunicorn printed (its error log, errors only, and Flask's tracebacks). */
   logs: () => string
+  /**
+   * One line per error in `logs()`: its first line without the timestamp, and for a traceback
+   * its last line (`ERROR in app: Exception on /path [GET] — TypeError: …`). Empty in a clean run.
+   */
+  errors: () => string[]
   /** Stops gunicorn and its worker; resolves once the process has exited. */
   close: () => Promise<void>
 }
@@ -92,12 +97,25 @@ export async function startHttpbin(options: HttpbinOptions = {}): Promise<Httpbi
     const port = await firstLine(child, () => output)
     const url = `http://127.0.0.1:${port}`
     await waitUntilAnswering(url, child, () => output)
-    return { url, port, logs: () => output, close }
+    return { url, port, logs: () => output, errors: () => summarizeLog(output), close }
   }
   catch (error) {
     await close()
     throw error
   }
+}
+
+/** Blocks of the log (each starts with a `[timestamp]` line) as one line each. */
+function summarizeLog(log: string): string[] {
+  const blocks: string[][] = []
+  for (const line of log.split('\n')) {
+    if (/^\[\d{4}-/.test(line) || blocks.length === 0) blocks.push([])
+    if (line.trim()) blocks.at(-1)!.push(line)
+  }
+  return blocks.filter(block => block.length > 0).map((block) => {
+    const first = block[0]!.replace(/^\[[^\]]*\]\s*(?:\[\d+\]\s*)?/, '')
+    return block.length > 1 ? `${first} — ${block.at(-1)!.trim()}` : first
+  })
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -48,7 +48,13 @@ describe.skipIf(noHttpbin !== undefined)('interop with the real httpbin', () => 
     // The reference itself ran every scenario.
     for (const [name, observation] of Object.entries(reference)) expect(observation, `requests: ${name}`).not.toHaveProperty('failed')
   }, 90_000)
-  afterAll(() => httpbin?.close())
+  afterAll(async () => {
+    await httpbin?.close()
+    // Nothing went wrong in httpbin but its known crash (see the digest test): each client that
+    // answered the require-cookie challenge with its cookie (requests, then each runtime) made one.
+    const known = /^ERROR in app: Exception on \/digest-auth\/auth\/u\/p\/MD5 \[GET\] — TypeError: can only concatenate str \(not "bytes"\) to str$/
+    expect(httpbin?.errors().filter(error => !known.test(error)) ?? []).toEqual([])
+  })
 
   for (const runtime of ['node', 'deno', 'bun'] as const) {
     describe.skipIf(runtimeSkip(runtime) !== undefined)(runtime, () => {
