@@ -6,28 +6,19 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { binary, isCI, root } from './runtimes/common'
+import { requireDependency } from './helpers/dependencies'
+import type { DependencyName } from './helpers/dependencies'
+import { root } from './runtimes/common'
 
 const run = promisify(execFile)
 
 type Runtime = 'node' | 'deno' | 'bun' | 'workerd' | 'browser'
 
-/** Where each runtime's binary is looked for (the launcher looks in the same places). */
-function available(runtime: Runtime): boolean {
-  if (runtime === 'node') return true
-  if (runtime === 'deno' || runtime === 'bun') return binary(runtime) !== undefined
-  if (runtime === 'browser') return existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')
-  try {
-    return existsSync((createRequire(import.meta.url)('workerd') as { default: string }).default)
-  }
-  catch {
-    return false
-  }
-}
+/** The dependency each runtime's launcher needs (Node runs these tests). */
+const DEPENDENCY: Record<Exclude<Runtime, 'node'>, DependencyName> = { deno: 'deno', bun: 'bun', workerd: 'workerd', browser: 'chromium' }
 
 /** The lines every runtime prints, in order; only the browser's cookies differ. */
 function expectedLines(runtime: Runtime): Array<string | RegExp> {
@@ -60,11 +51,7 @@ beforeAll(async () => {
 describe.concurrent('playground: the example in every runtime', () => {
   for (const runtime of ['node', 'deno', 'bun', 'workerd', 'browser'] as const) {
     it(`npm run play:${runtime}`, async (context) => {
-      if (!available(runtime)) {
-        const message = `the ${runtime} runtime is missing: run \`npm install\`${runtime === 'browser' ? ' and `apt-get install -y chromium` (or set CHROMIUM_PATH)' : ''}`
-        if (isCI) throw new Error(message)
-        context.skip(message)
-      }
+      if (runtime !== 'node') requireDependency(DEPENDENCY[runtime], context)
       const { stdout } = await run('npm', ['run', '-s', `play:${runtime}`], { cwd: root, encoding: 'utf8', timeout: 45_000 })
         .catch((error: Error & { stdout?: string, stderr?: string }) => {
           throw new Error(`play:${runtime} failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`)

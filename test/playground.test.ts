@@ -18,6 +18,15 @@ describe('playground', () => {
     // the cookie of the session example comes back; the stateless one does not
     expect(stdout).toContain(`session /cookies                   { cookies: { sessioncookie: '123456789' } }`)
     expect(stdout).toContain('Welcome, myuser!')
+    // Connection pooling: without reuse every call opens a connection; one session reuses its own
+    // (undici may open a second); over https that also shows in the time (the scenario checks it).
+    for (const scheme of ['plain http', 'https']) {
+      const lesson = stdout.split(`x GET /get over ${scheme}`)[1]!.split('  -- ')[0]!
+      expect(lesson, scheme).toMatch(/a new session per call +\d+ ms \([\d.]+ ms a call\), 20 new TCP connections\n/)
+      expect(lesson, scheme).toMatch(/one session, Connection: close +\d+ ms \([\d.]+ ms a call\), 20 new TCP connections\n/)
+      expect(lesson, scheme).toMatch(/one session +\d+ ms \([\d.]+ ms a call\), [12] new TCP connections?\n/)
+    }
+    expect(stdout).toMatch(/one session \/ Connection: close +\d+% of the time/)
     expect(stdout).toMatch(/\[#{30}\] 100% 4194304 \/ 4194304 bytes/)
     expect(stdout).toContain('refreshes                          1')
     // the persistent session: logged in by a child process, still logged in here without a login

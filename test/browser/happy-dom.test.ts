@@ -11,8 +11,10 @@
  * DOMExceptions. Where a test records the init the adapter hands to fetch, it wraps the real
  * fetch with a spy (the request still goes out). The real-browser run is
  * test/runtimes/browser.test.ts (Chromium). Like a browser's, happy-dom's console prints the
- * failed requests and 4xx/5xx answers these tests provoke on purpose.
+ * failed requests and 4xx/5xx answers these tests provoke on purpose; this file captures that
+ * console (so that the run stays quiet) and checks, at the end, that it printed those and nothing else.
  */
+import nodeConsole from 'node:console'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { $fetch, createSession, FetchError, RedirectError, UnsupportedOptionError } from '../../src/adapters/browser'
 import type { Fetch } from '../../src/types'
@@ -28,12 +30,38 @@ let server: TestServer
 /** The page's URL: relative URLs of a session without `baseURL` resolve against it. */
 let pageURL: string
 
+/** What happy-dom's page console printed (vitest hands it Node's own console, not the test's). */
+const printed: string[] = []
+
 beforeAll(async () => {
+  vi.spyOn(nodeConsole, 'error').mockImplementation((...args: unknown[]) => {
+    printed.push(args.map(arg => arg instanceof Error ? `${arg.name}: ${arg.message}` : String(arg)).join(' '))
+  })
   server = await startServer()
   pageURL = `${server.url}/anything/app/page.html`
   ;(globalThis as unknown as HappyDOMWindow).happyDOM.setURL(pageURL)
 })
-afterAll(() => server.close())
+afterAll(async () => {
+  vi.mocked(nodeConsole.error).mockRestore()
+  await server.close()
+  // Exactly what the tests below provoke: two 503s then a 200 (retries), a POST's 503, three
+  // refused connections (a retried network error), three requests aborted on /hang (two
+  // deadlines and a caller's abort), a 404, and a 302 refused by redirect: 'error'.
+  const seen = printed.map(line => line.replaceAll(server.url, 'SERVER').replace(/127\.0\.0\.1:\d+/g, 'CLOSED_PORT')).sort()
+  expect(seen).toEqual([
+    'Error: connect ECONNREFUSED CLOSED_PORT',
+    'Error: connect ECONNREFUSED CLOSED_PORT',
+    'Error: connect ECONNREFUSED CLOSED_PORT',
+    'Error: socket hang up',
+    'Error: socket hang up',
+    'Error: socket hang up',
+    'GET SERVER/flaky/hd-retry?fail=2&status=503&retry_after=0 503 (Service Unavailable)',
+    'GET SERVER/flaky/hd-retry?fail=2&status=503&retry_after=0 503 (Service Unavailable)',
+    'GET SERVER/redirect-to?key=hd-redirect&url=%2Fget 302 (Found)',
+    'GET SERVER/status/404 404 (Not Found)',
+    'POST SERVER/flaky/hd-post?fail=1 503 (Service Unavailable)',
+  ])
+})
 afterEach(() => {
   vi.unstubAllGlobals()
 })

@@ -19,12 +19,6 @@ import { closedPort } from './ports'
 export const SQUID_BINARY = '/usr/sbin/squid'
 const NCSA_HELPER = '/usr/lib/squid/basic_ncsa_auth'
 
-/** Why squid cannot run here, or `undefined` when it can (for a skip locally, a failure on CI). */
-export function squidMissing(): string | undefined {
-  const missing = [SQUID_BINARY, NCSA_HELPER].filter(path => !existsSync(path))
-  return missing.length === 0 ? undefined : `squid is not installed (${missing.join(', ')} missing): apt-get install squid`
-}
-
 /** One line of the access log. */
 export interface SquidLogEntry {
   /** `GET`, `POST`, `CONNECT`… */

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { requireDependency } from './dependencies'
 
 /** PEM strings of a test CA, a server certificate it signed, and a client certificate for mutual TLS. */
 export interface TestCertificates {
@@ -21,9 +22,10 @@ let cached: TestCertificates | undefined
 /** Makes (once per process) a CA and a server certificate for loopback names. */
 export function makeCertificates(): TestCertificates {
   if (cached) return cached
+  const openssl = requireDependency('openssl')
   const dir = mkdtempSync(join(tmpdir(), 'fetch-session-tls-'))
   const run = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+    execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' })
   }
   try {
     run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=fetch-session test CA')

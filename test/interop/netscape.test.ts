@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession, fromNetscape, toNetscape } from '../../src/index'
 import { fromNetscape as browserFromNetscape, toNetscape as browserToNetscape } from '../../src/adapters/browser'
 import { createFileStore } from '../../src/cookies/stores/file'
+import { dependencySkip, requireDependency } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
-import { missing } from '../stores/helpers'
 import type { TestServer } from '../helpers/server'
 
 const folder = mkdtempSync(join(tmpdir(), 'fetch-session-netscape-'))
@@ -117,12 +117,13 @@ describe('the Netscape cookies.txt format', () => {
   })
 })
 
-const noCurl = missing('curl', 'curl')
+const noCurl = dependencySkip('curl', 'interop with the real curl', import.meta.filename)
 
 describe.skipIf(noCurl !== undefined)(`interop with the real curl${noCurl ? ` (skipped: ${noCurl})` : ''}`, () => {
   const curl = (...args: string[]): Promise<{ stdout: string }> => promisify(execFile)('curl', ['--silent', '--show-error', '--max-time', '10', ...args], { encoding: 'utf8', timeout: 15_000 })
   let server: TestServer
   beforeAll(async () => {
+    requireDependency('curl')
     server = await startServer()
   })
   afterAll(() => server?.close())

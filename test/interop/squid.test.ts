@@ -11,21 +11,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSession, NetworkError } from '../../src/adapters/node'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
-import { squidMissing, startSquid } from '../helpers/squid'
+import { startSquid } from '../helpers/squid'
 import type { Squid, SquidLogEntry } from '../helpers/squid'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
-import { isCI } from '../runtimes/common'
-import { probe, requireBinary } from '../runtimes/deno-and-bun'
+import { dependencySkip, requireDependency } from '../helpers/dependencies'
+import type { DependencyContext } from '../helpers/dependencies'
+import { probe } from '../runtimes/deno-and-bun'
 import type { ProbeRuntime } from '../runtimes/deno-and-bun'
 
-const missing = squidMissing()
+const missing = dependencySkip('squid', 'interop with the real squid', import.meta.filename)
 
-/** Skips the test when squid is not installed (locally), fails it on CI. */
-function requireSquid(context: { skip: (note?: string) => never }): void {
-  if (!missing) return
-  if (isCI) throw new Error(missing)
-  context.skip(missing)
+/** Skips the test when squid is not installed (locally, listed at the end of the run), fails it on CI. */
+function requireSquid(context: DependencyContext): void {
+  requireDependency('squid', context)
 }
 
 const credentials = { username: 'alice', password: 's3cret' }
@@ -120,8 +119,8 @@ describe('squid: node', () => {
 const denoRun = (bin: string): string[] => [bin, 'run', '-A', '--no-config', '--no-lock']
 
 for (const runtime of ['deno', 'bun'] as const satisfies readonly ProbeRuntime[]) {
-  const command = (context: { skip: (note?: string) => never }): string[] => {
-    const bin = requireBinary(runtime, context)
+  const command = (context: DependencyContext): string[] => {
+    const bin = requireDependency(runtime, context)
     return runtime === 'deno' ? denoRun(bin) : [bin]
   }
 

@@ -9,22 +9,18 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { binary, isCI } from '../runtimes/common'
+import { requireDependency } from '../helpers/dependencies'
 
 const root = resolve(import.meta.dirname, '../..')
 const readJson = (name: string): Record<string, any> => JSON.parse(readFileSync(join(root, name), 'utf8'))
 
 describe('the JSR package', () => {
   it('passes `deno publish --dry-run` offline, with no slow types, shipping src, README and LICENSE', async (context) => {
-    const deno = binary('deno')
-    if (!deno) {
-      if (isCI) throw new Error('the deno binary is missing (node_modules/.bin/deno): run `npm install`')
-      context.skip('the deno binary is missing (node_modules/.bin/deno); run `npm install` to check the JSR package')
-    }
+    const deno = requireDependency('deno', context)
     // A fresh cache and an unreachable registry: the npm imports resolve from node_modules only.
     const cache = mkdtempSync(join(tmpdir(), 'fetch-session-deno-'))
     try {
-      const { stdout, stderr } = await promisify(execFile)(deno!, ['publish', '--dry-run', '--allow-dirty'], {
+      const { stdout, stderr } = await promisify(execFile)(deno, ['publish', '--dry-run', '--allow-dirty'], {
         cwd: root,
         encoding: 'utf8',
         timeout: 50_000,

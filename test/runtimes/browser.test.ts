@@ -7,18 +7,18 @@
  *
  * Skipped locally when Chromium is missing; on CI that is a failure.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
+import { dependencySkip, requireDependency } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
-import { announce, bundle, closedPort, isCI, readmeMismatches, root } from './common'
+import { announce, bundle, closedPort, readmeMismatches, root } from './common'
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const hasChromium = existsSync(executablePath)
+const noChromium = dependencySkip('chromium', 'conformance: browser', import.meta.filename)
 
 /** Flags for a quiet, offline headless Chromium in a container. */
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
@@ -28,13 +28,14 @@ interface SuitePage {
   runConformance: (env: Record<string, unknown>) => Promise<Report>
 }
 
-describe.skipIf(!hasChromium && !isCI)('conformance: browser', () => {
+describe.skipIf(noChromium !== undefined)('conformance: browser', () => {
   let server: TestServer
   let browser: Browser | undefined
   let report: Report
+  let executablePath: string
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`Chromium is missing at ${executablePath}: \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`)
+    executablePath = requireDependency('chromium')
     const staticDir = join(root, '.tmp', 'browser-page')
     mkdirSync(staticDir, { recursive: true })
     const file = await bundle('browser', 'browser', { platform: 'browser', format: 'esm', conditions: ['browser'] })

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
+import { requireDependency } from '../helpers/dependencies'
 import { startProxy } from '../helpers/proxy'
 import type { TestProxy } from '../helpers/proxy'
 import { startServer } from '../helpers/server'
@@ -15,7 +16,7 @@ import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
-import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, requireBinary, startHttp2Server } from './deno-and-bun'
+import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, startHttp2Server } from './deno-and-bun'
 
 let certificates: TestCertificates
 let server: TestServer
@@ -34,7 +35,7 @@ afterAll(() => Promise.all([server.close(), secure.close(), proxy.close(), authP
 describe('conformance: bun', () => {
   let report: Report | undefined
   it('passes the whole suite', async (context) => {
-    const bin = requireBinary('bun', context)
+    const bin = requireDependency('bun', context)
     const file = await bundle('bun', 'cli', { conditions: ['bun'] })
     const { stdout } = await promisify(execFile)(bin, [file, JSON.stringify(env)], { cwd: root, encoding: 'utf8', timeout: 50_000, env: childEnv() })
     report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Report
@@ -44,7 +45,7 @@ describe('conformance: bun', () => {
   }, 60_000)
 
   it('matches the README\'s runtime table', (context) => {
-    requireBinary('bun', context)
+    requireDependency('bun', context)
     if (!report) throw new Error('the suite did not run')
     expect(readmeMismatches(report)).toEqual([])
   })
@@ -52,7 +53,7 @@ describe('conformance: bun', () => {
 
 describe('bun: in a process of its own', () => {
   it('follows HTTP_PROXY and NO_PROXY by default and with proxy: true; proxy: false goes direct; a proxy URL takes every request', async (context) => {
-    const bin = requireBinary('bun', context)
+    const bin = requireDependency('bun', context)
     const key = `bun-env-${Date.now()}`
     const urls = (label: string): string[] => [`${server.url}/get?key=${key}-${label}-ip`, `${server.altUrl}/get?key=${key}-${label}-name`]
     const result = await probe('bun', [bin], {
@@ -73,11 +74,11 @@ describe('bun: in a process of its own', () => {
   })
 
   it('follows the proxy environment by curl\'s rule (http_proxy for http://, https_proxy for https://, all_proxy, no_proxy)', async (context) => {
-    await expectProxyEnvironmentRule('bun', [requireBinary('bun', context)], certificates)
+    await expectProxyEnvironmentRule('bun', [requireDependency('bun', context)], certificates)
   }, 60_000)
 
   it('http2: false pins HTTP/1.1; http2: true is refused unless Bun runs with --experimental-http2-fetch, where it offers HTTP/2', async (context) => {
-    const bin = requireBinary('bun', context)
+    const bin = requireDependency('bun', context)
     const h2 = await startHttp2Server(certificates)
     try {
       const plan = {
@@ -101,9 +102,9 @@ describe('bun: in a process of its own', () => {
   })
 
   it('tls: ca is trusted besides the default store (NODE_EXTRA_CA_CERTS here); cert + key present a client certificate', async (context) => {
-    await expectTlsOptions('bun', [requireBinary('bun', context)], 'NODE_EXTRA_CA_CERTS', certificates, secure.url)
+    await expectTlsOptions('bun', [requireDependency('bun', context)], 'NODE_EXTRA_CA_CERTS', certificates, secure.url)
   })
   it('close() releases the session\'s connections (its mounts\' too), and the process then exits by itself', async (context) => {
-    await expectCloseReleasesConnections('bun', [requireBinary('bun', context)])
+    await expectCloseReleasesConnections('bun', [requireDependency('bun', context)])
   })
 })

@@ -3,9 +3,11 @@
  * (`dist/`, resolved through the package's export conditions for that runtime), finds the
  * runtime's binary, and checks a report against the README's runtime table.
  */
+import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import type { Report } from '../conformance/harness'
 import { FEATURES } from '../conformance/suite'
@@ -13,8 +15,8 @@ import { FEATURES } from '../conformance/suite'
 export const root = resolve(import.meta.dirname, '../..')
 export const outdir = join(root, '.tmp', 'conformance')
 
-/** True on CI, where a runtime that cannot run is a failure, not a skip. */
-export const isCI = Boolean(process.env.CI)
+/** True on CI, where a runtime that cannot run is a failure, not a skip (see test/helpers/dependencies.ts). */
+export { isCI } from '../helpers/dependencies'
 
 /** A loopback port where nothing listens. */
 export async function closedPort(): Promise<number> {
@@ -67,6 +69,29 @@ export async function bundle(runtime: string, entry: string, options: { platform
 export function binary(name: string): string | undefined {
   const path = join(root, 'node_modules', '.bin', name)
   return existsSync(path) ? path : undefined
+}
+
+/** The runtimes a bundled entry runs in as a process of its own. */
+export type ProcessRuntime = 'node' | 'deno' | 'bun'
+
+const entryBundles = new Map<string, Promise<string>>()
+
+/**
+ * Bundles `entry` (a file of test/conformance/entries) for `runtime` once per process, runs it as
+ * `command` (the runtime's binary and flags: `[process.execPath]`, `[deno, 'run', '-A', …]`,
+ * `[bun, '--experimental-http2-fetch']`) with `input` as its JSON argument, asynchronously (the
+ * test's servers answer from this process), and parses the last line it prints as JSON.
+ */
+export async function runEntry<T>(runtime: ProcessRuntime, entry: string, command: string[], input: unknown, options: { env?: NodeJS.ProcessEnv, timeout?: number } = {}): Promise<T> {
+  const key = `${runtime}:${entry}`
+  if (!entryBundles.has(key)) entryBundles.set(key, bundle(runtime, entry, { platform: runtime === 'node' ? 'node' : 'neutral', conditions: [runtime] }))
+  const file = await entryBundles.get(key)!
+  const [bin, ...flags] = command
+  const { stdout } = await promisify(execFile)(bin!, [...flags, file, JSON.stringify(input)], { cwd: root, encoding: 'utf8', timeout: options.timeout ?? 60_000, env: options.env, maxBuffer: 16 * 1024 * 1024 })
+    .catch((error: Error & { stdout?: string, stderr?: string }) => {
+      throw new Error(`${entry} in ${runtime} failed: ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`)
+    })
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T
 }
 
 /** Prints the runtime's own pass count, the way CI logs show it. */

@@ -22,18 +22,10 @@ import type { TestProxy } from '../helpers/proxy'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 import type { TestCertificates } from '../helpers/tls'
-import { binary, bundle, isCI, root } from './common'
+import { requireDependency } from '../helpers/dependencies'
+import { bundle, root } from './common'
 
 const run = promisify(execFile)
-
-/** The npm-installed binary, or a skip (locally) / a failure (on CI) when it is missing. */
-export function requireBinary(name: 'deno' | 'bun', context: { skip: (note?: string) => never }): string {
-  const path = binary(name)
-  if (path) return path
-  const message = `the ${name} binary is missing (node_modules/.bin/${name}): run \`npm install\``
-  if (isCI) throw new Error(message)
-  return context.skip(`${message} to test ${name}`)
-}
 
 /** The environment of a child runtime: this one's, without its proxy settings, plus `extra`. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -92,6 +84,7 @@ export async function startHttp2Server(tls: { cert: string, key: string }): Prom
  * DENO_CERT) and `other`: the PEM of another, unrelated CA made with openssl.
  */
 export function caFiles(pem: string): { trusted: string, other: string, remove: () => void } {
+  requireDependency('openssl')
   const dir = mkdtempSync(join(tmpdir(), 'fetch-session-ca-'))
   const trusted = join(dir, 'trusted.pem')
   writeFileSync(trusted, pem)

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
+import { requireDependency } from '../helpers/dependencies'
 import { startProxy } from '../helpers/proxy'
 import type { TestProxy } from '../helpers/proxy'
 import { startServer } from '../helpers/server'
@@ -18,7 +19,7 @@ import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
 import { announce, bundle, closedPort, readmeMismatches, root } from './common'
-import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, requireBinary, startHttp2Server, startSocketCounter } from './deno-and-bun'
+import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, startHttp2Server, startSocketCounter } from './deno-and-bun'
 
 let certificates: TestCertificates
 let server: TestServer
@@ -40,7 +41,7 @@ const denoRun = (bin: string): string[] => [bin, 'run', '-A', '--no-config', '--
 describe('conformance: deno', () => {
   let report: Report | undefined
   it('passes the whole suite', async (context) => {
-    const [bin, ...flags] = denoRun(requireBinary('deno', context))
+    const [bin, ...flags] = denoRun(requireDependency('deno', context))
     const file = await bundle('deno', 'cli', { conditions: ['deno'] })
     const { stdout } = await promisify(execFile)(bin!, [...flags, file, JSON.stringify(env)], { cwd: root, encoding: 'utf8', timeout: 50_000, env: childEnv() })
     report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Report
@@ -50,7 +51,7 @@ describe('conformance: deno', () => {
   }, 60_000)
 
   it('matches the README\'s runtime table', (context) => {
-    requireBinary('deno', context)
+    requireDependency('deno', context)
     if (!report) throw new Error('the suite did not run')
     expect(readmeMismatches(report)).toEqual([])
   })
@@ -58,7 +59,7 @@ describe('conformance: deno', () => {
 
 describe('deno: in a process of its own', () => {
   it('follows HTTP_PROXY and NO_PROXY from the environment (also with proxy: true), and refuses proxy: false', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const key = `deno-env-${Date.now()}`
     const urls = (label: string): string[] => [`${server.url}/get?key=${key}-${label}-ip`, `${server.altUrl}/get?key=${key}-${label}-name`]
     const result = await probe('deno', denoRun(bin), {
@@ -80,14 +81,14 @@ describe('deno: in a process of its own', () => {
   })
 
   it('follows the proxy environment by curl\'s rule, where Deno lets it (Deno applies NO_PROXY itself and ignores `*` and host:port)', async (context) => {
-    await expectProxyEnvironmentRule('deno', denoRun(requireBinary('deno', context)), certificates, {
+    await expectProxyEnvironmentRule('deno', denoRun(requireDependency('deno', context)), certificates, {
       'NO_PROXY *': { http: 'A', https: 'A' },
       'NO_PROXY host:port': { http: 'A' },
     })
   }, 60_000)
 
   it('Deno itself sends a proxy\'s credentials to the https origin, inside the tunnel (why fetch-session refuses them)', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const guarded = await startProxy({ auth: 'proxyuser:proxypass' })
     const dir = mkdtempSync(join(tmpdir(), 'fetch-session-deno-leak-'))
     try {
@@ -116,7 +117,7 @@ describe('deno: in a process of its own', () => {
   })
 
   it('refuses proxy credentials (in the proxy URL, or in the HTTPS_PROXY / ALL_PROXY a session would use); HTTP_PROXY credentials reach the proxy only', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const guarded = await startProxy({ auth: 'proxyuser:proxypass' })
     try {
       const withCredentials = guarded.url.replace('http://', 'http://proxyuser:proxypass@')
@@ -151,7 +152,7 @@ describe('deno: in a process of its own', () => {
   })
 
   it('offers HTTP/2 over TLS by default; http2: false keeps HTTP/1.1', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const h2 = await startHttp2Server(certificates)
     try {
       const result = await probe('deno', denoRun(bin), {
@@ -171,7 +172,7 @@ describe('deno: in a process of its own', () => {
   })
 
   it('pool.keepAliveTimeout closes idle connections after that many ms', async (context) => {
-    const bin = requireBinary('deno', context)
+    const bin = requireDependency('deno', context)
     const own = await startServer()
     const counter = await startSocketCounter(own)
     try {
@@ -190,9 +191,9 @@ describe('deno: in a process of its own', () => {
   })
 
   it('tls: ca is trusted besides the default store (DENO_CERT here); cert + key present a client certificate', async (context) => {
-    await expectTlsOptions('deno', denoRun(requireBinary('deno', context)), 'DENO_CERT', certificates, secure.url)
+    await expectTlsOptions('deno', denoRun(requireDependency('deno', context)), 'DENO_CERT', certificates, secure.url)
   })
   it('close() releases the session\'s connections (its mounts\' too), and the process then exits by itself', async (context) => {
-    await expectCloseReleasesConnections('deno', denoRun(requireBinary('deno', context)))
+    await expectCloseReleasesConnections('deno', denoRun(requireDependency('deno', context)))
   })
 })

@@ -11,21 +11,22 @@ import { writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
+import { dependencySkip, requireDependency } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
-import { announce, bundle, closedPort, isCI, readmeMismatches, root } from './common'
-import { startWorkerd, stopChild, workerdBinary, workerdConfig } from './workerd-process'
+import { announce, bundle, closedPort, readmeMismatches, root } from './common'
+import { startWorkerd, stopChild, workerdConfig } from './workerd-process'
 import type { WorkerdProcess } from './workerd-process'
 
-const workerd = workerdBinary()
+const noWorkerd = dependencySkip('workerd', 'conformance: workerd', import.meta.filename)
 
-describe.skipIf(!workerd && !isCI)('conformance: workerd', () => {
+describe.skipIf(noWorkerd !== undefined)('conformance: workerd', () => {
   let server: TestServer
   let worker: WorkerdProcess | undefined
   let report: Report
 
   beforeAll(async () => {
-    if (!workerd) throw new Error('the workerd binary is missing: `npm install` installs the workerd devDependency and its platform package')
+    const workerd = requireDependency('workerd')
     server = await startServer()
     const file = await bundle('workerd', 'worker', { platform: 'neutral', conditions: ['workerd', 'worker'] })
     // The config sits next to the bundle: `embed` paths are relative to the config file.

@@ -5,37 +5,16 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { delimiter, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { build } from 'esbuild'
+import { requireDependency } from '../helpers/dependencies'
 import type { WorkerPlan } from './fixtures/worker'
 
 export const root = resolve(import.meta.dirname, '../..')
-
-/** True on CI, where a missing tool is a failure, not a skip (.ci/run installs redis-server and curl). */
-export const isCI = Boolean(process.env.CI)
-
-/** True when `name` is an executable on the PATH (looked up without spawning anything). */
-export function hasCommand(name: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((folder) => {
-    try {
-      accessSync(join(folder, name), constants.X_OK)
-      return true
-    }
-    catch {
-      return false
-    }
-  })
-}
-
-/** Why tests that need `name` are skipped here (`undefined`: run them; on CI they always run, and fail without it). */
-export function missing(name: string, debianPackage: string): string | undefined {
-  if (isCI || hasCommand(name)) return undefined
-  return `${name} is not installed (apt-get install ${debianPackage}; .ci/run does)`
-}
 
 /** Bundles fixtures/worker.ts (the source of fetch-session included, packages external) under .tmp/stores. */
 export async function bundleWorker(name: string): Promise<string> {
@@ -152,10 +131,11 @@ export interface RedisServer {
  * temporary folder) and resolves once it accepts connections.
  */
 export async function startRedis(): Promise<RedisServer> {
+  const redisServer = requireDependency('redis-server')
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
     const dir = mkdtempSync(join(tmpdir(), 'fetch-session-redis-'))
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     const ready = await new Promise<boolean>((done) => {
       const timer = setTimeout(() => done(false), 10_000)

@@ -14,10 +14,11 @@ import { build } from 'esbuild'
 import { CookieJar } from 'tough-cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFileStore } from '../../src/cookies/stores/file'
+import { requireDependency } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 import { resolvePackage } from '../runtimes/common'
-import { childEnv, requireBinary } from '../runtimes/deno-and-bun'
+import { childEnv } from '../runtimes/deno-and-bun'
 import type { RuntimePlan } from './fixtures/runtime'
 import { root } from './helpers'
 
@@ -89,8 +90,8 @@ async function inRuntime(runtime: 'deno' | 'bun', bin: string, plan: RuntimePlan
 
 describe('the file store in Deno and Bun', () => {
   it('Node, Deno and Bun share one file at the same time: nothing is lost, Deno\'s login is Bun\'s', async (context) => {
-    const deno = requireBinary('deno', context)
-    const bun = requireBinary('bun', context)
+    const deno = requireDependency('deno', context)
+    const bun = requireDependency('bun', context)
     const path = join(folder, 'shared', 'cookies.json')
     const node = createFileStore(path, { writeDelay: 0 })
     await new CookieJar(node).setCookie('node=1; Path=/', server.url)
@@ -114,7 +115,7 @@ describe('the file store in Deno and Bun', () => {
 
 describe('the web storage store in Deno', () => {
   it('keeps a login in Deno\'s localStorage from one process to the next', async (context) => {
-    const deno = requireBinary('deno', context)
+    const deno = requireDependency('deno', context)
     const key = `login-${Date.now()}`
     const first = await inRuntime('deno', deno, { store: { kind: 'web-storage', key }, baseURL: server.url, login: { username: 'myuser', password: 'mypass' } })
     expect(first.welcome).toBe('Welcome, myuser!')

@@ -14,14 +14,15 @@ import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index'
 import { CookieStoreError, createUnstorageStore, UnstorageCookieStore } from '../../src/cookies/stores/unstorage'
+import { dependencySkip } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 import { describeStoreContract } from './contract'
-import { bundleWorker, missing, root, runWorker, startRedis, startWorker } from './helpers'
+import { bundleWorker, root, runWorker, startRedis, startWorker } from './helpers'
 import type { RedisServer } from './helpers'
 
 /** Why the Redis tests cannot run here (locally without redis-server); on CI they always run. */
-const noRedis = missing('redis-server', 'redis-server')
+const noRedis = dependencySkip('redis-server', 'the unstorage store over Redis (and its store contract)', import.meta.filename)
 let redis: RedisServer
 const storages: Storage[] = []
 let counter = 0
