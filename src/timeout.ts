@@ -179,6 +179,8 @@ function timeoutReason(message: string): Error {
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason)
   if (ms <= 0) return Promise.resolve()
+  // The shared signal of calls nothing can abort: no listener (many waiting calls would pile them up on it).
+  if (signal === NEVER_ABORTED) return new Promise(resolve => setTimeout(resolve, Math.min(ms, MAX_TIMEOUT)))
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer)

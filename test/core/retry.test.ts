@@ -99,6 +99,24 @@ describe('which requests are retried', () => {
     await session.close()
   })
 
+  it('many calls without a deadline waiting in their backoff at once add no listener to a shared signal (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => void warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const session = createSession({ retry: { limit: 1, delay: 50, jitter: false } })
+      const port = await findClosedPort()
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => session(`http://127.0.0.1:${port}/`)))
+      expect(results.every(result => result.status === 'rejected' && result.reason instanceof NetworkError)).toBe(true)
+      await new Promise(resolve => setImmediate(resolve))
+      expect(warnings.map(warning => warning.name)).toEqual([])
+      await session.close()
+    }
+    finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('retry: false and retry: 0 turn retries off; a number sets the limit', async () => {
     const session = createSession({ baseURL: server.url, retry: false })
     const off = key('off')
