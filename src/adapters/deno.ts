@@ -137,6 +137,40 @@ function inputURL(input: string | URL | Request): URL {
   return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
 }
 
+/**
+ * Deno's fetch decodes gzip and br but not deflate (it asks for `gzip, br` only); a server that
+ * sends deflate anyway (httpbin's `/deflate`, old servers) would hand the caller compressed bytes,
+ * where browsers, Node, Bun and requests decode them. So a `Content-Encoding: deflate` body is
+ * decoded here, zlib-wrapped (RFC 1950) or raw (RFC 1951), told apart by its first byte as
+ * undici does.
+ */
+function decodingDeflate(send: Fetch): Fetch {
+  return async (input, init) => {
+    const response = await send(input, init)
+    const coding = response.headers.get('content-encoding')
+    if (coding === null || coding.trim().toLowerCase() !== 'deflate' || !response.body || response.status < 200 || response.status > 599) return response
+    const reader = response.body.getReader()
+    const first = await reader.read()
+    const zlib = !first.done && first.value.length > 0 && (first.value[0]! & 0x0F) === 0x08
+    const compressed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (first.done) controller.close()
+        else controller.enqueue(first.value)
+      },
+      async pull(controller) {
+        const chunk = await reader.read()
+        if (chunk.done) controller.close()
+        else controller.enqueue(chunk.value)
+      },
+      cancel: reason => reader.cancel(reason),
+    })
+    const body = first.done ? compressed : compressed.pipeThrough(new DecompressionStream(zlib ? 'deflate' : 'deflate-raw') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
+    const decoded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+    for (const key of ['url', 'redirected'] as const) Object.defineProperty(decoded, key, { value: response[key], configurable: true })
+    return decoded
+  }
+}
+
 /** The Deno adapter. */
 const denoAdapter: Adapter = {
   name: 'deno',
@@ -170,7 +204,7 @@ const denoAdapter: Adapter = {
     }
     let closed = false
     return {
-      fetch: refusingDispatcher(send, 'Deno'),
+      fetch: refusingDispatcher(decodingDeflate(send), 'Deno'),
       close: async () => {
         if (closed) return
         closed = true
@@ -179,7 +213,10 @@ const denoAdapter: Adapter = {
       },
     }
   },
-  sharedTransport: fetch => fetchTransport(fetch, 'Deno'),
+  sharedTransport: (fetch) => {
+    const shared = fetchTransport(fetch, 'Deno')
+    return fetch ? shared : { ...shared, fetch: decodingDeflate(shared.fetch) }
+  },
   createCookieJar,
 }
 
