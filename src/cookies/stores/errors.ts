@@ -6,6 +6,7 @@
  */
 import { FetchError } from '../../fetch-error'
 
+
 /** The brand of every error of this package (as in src/errors.ts), so `instanceof` holds across copies. */
 const kErrorKind: unique symbol = Symbol.for('fetch-session.error.kind') as never
 
@@ -37,10 +38,30 @@ export type CookieStoreErrorCode =
  * }
  * ```
  */
-export class CookieStoreError extends FetchError {
+export interface CookieStoreError extends Error {
+  /** `'CookieStoreError'`. */
+  readonly name: string
   /** What went wrong. */
   readonly code: CookieStoreErrorCode
   /** The file path or storage key concerned. */
+  readonly location: string
+  /** The store's or the storage's own error, when there was one. */
+  readonly cause?: unknown
+}
+
+/**
+ * The constructor of `CookieStoreError`. At run time it is a `FetchError` (ofetch's class, like
+ * every error of this package); its declaration stands alone, so the stores' types need none of
+ * the session's.
+ */
+export interface CookieStoreErrorConstructor {
+  new (code: CookieStoreErrorCode, location: string, message: string, options?: { cause?: unknown }): CookieStoreError
+  readonly prototype: CookieStoreError
+}
+
+/** The error of the cookie stores (see the interface above). */
+export const CookieStoreError: CookieStoreErrorConstructor = class CookieStoreError extends FetchError {
+  readonly code: CookieStoreErrorCode
   readonly location: string
 
   constructor(code: CookieStoreErrorCode, location: string, message: string, options?: { cause?: unknown }) {
@@ -51,6 +72,7 @@ export class CookieStoreError extends FetchError {
     this.location = location
   }
 
-  static override [Symbol.hasInstance]: (value: unknown) => boolean = (value: unknown): boolean =>
-    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kErrorKind] === 'CookieStoreError'
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kErrorKind] === 'CookieStoreError'
+  }
 }
