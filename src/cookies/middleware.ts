@@ -2,8 +2,6 @@ import { callStateOf } from '../compose'
 import type { Middleware } from '../compose'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
-import { breaksPrefixRules, canonicalDomain, defaultPath, parseSetCookie, shadowsSecureCookie } from './set-cookie'
-import type { ExistingCookie } from './set-cookie'
 import { CookieStoreError } from './stores/errors'
 
 /**
@@ -56,41 +54,49 @@ async function withJarCookies(jar: CookieJarLike, url: string, init: RequestInit
 }
 
 /**
+ * What the cookie rules tough-cookie does not apply (src/cookies/set-cookie.ts) decide for the
+ * `Set-Cookie` headers of one response.
+ */
+export interface ResponseCookieRules {
+  /** True when this `Set-Cookie` must be ignored. */
+  refuses: (setCookie: string) => Promise<boolean>
+  /** Hears of each cookie the jar stored for the response. */
+  stored: (cookie: StoredCookie) => void
+}
+
+/** The rules for a response of `url`, given to `jar`. */
+export type CookieRules = (jar: CookieJarLike, url: string) => ResponseCookieRules
+
+// Registered by the entry points that load tough-cookie (through createCookieJar, src/cookies/jar.ts),
+// so that the browser build, which keeps no jar, does not carry them.
+let cookieRules: CookieRules | undefined
+
+/**
+ * Makes every jar of this copy of the package apply `rules` to the `Set-Cookie` headers it is given.
+ * @internal
+ */
+export function useCookieRules(rules: CookieRules): void {
+  cookieRules = rules
+}
+
+/**
  * Stores the response's `Set-Cookie` headers in the jar, against the URL that answered, after the
- * rules tough-cookie does not apply (src/cookies/set-cookie.ts): the prefixes, case-insensitively,
- * and "leave secure cookies alone", which costs a look-up only for a cookie without `Secure` from
- * an insecure origin.
+ * rules tough-cookie does not apply: the prefixes, case-insensitively, and "leave secure cookies
+ * alone", which costs a look-up only for a cookie without `Secure` from an insecure origin.
  */
 async function storeCookies(jar: CookieJarLike, url: string, response: Response): Promise<void> {
   const setCookies = getSetCookies(response.headers)
   if (setCookies.length === 0) return
   const stored: StoredCookie[] = []
-  const options = jar as JarOptions
-  const loose = options.enableLooseMode === true
-  const prefixRules = options.prefixSecurity !== 'unsafe-disabled'
-  // The URL of an insecure response (parsed once, for the first Set-Cookie that needs it), or null.
-  let insecure: URL | null | undefined
-  let secureCookies: SecureCookies | undefined
+  const rules = cookieRules?.(jar, url)
   for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
     if (tooLarge(setCookie)) continue
-    const facts = parseSetCookie(setCookie, loose)
-    if (facts) {
-      if (prefixRules && breaksPrefixRules(facts)) continue
-      if (!facts.secure) {
-        if (insecure === undefined) insecure = insecureURL(url, jar)
-        if (insecure) {
-          const domain = facts.domain ?? canonicalDomain(insecure.hostname)
-          const path = facts.path ?? defaultPath(insecure.pathname)
-          secureCookies ??= new SecureCookies(jar)
-          if (shadowsSecureCookie(await secureCookies.named(facts.name, domain, path), facts.name, domain, path)) continue
-        }
-      }
-    }
+    if (rules && await rules.refuses(setCookie)) continue
     try {
       const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
       if (cookie?.domain) {
         stored.push(cookie)
-        if (cookie.secure) secureCookies?.add(cookie)
+        rules?.stored(cookie)
       }
     }
     catch (error) {
@@ -100,77 +106,6 @@ async function storeCookies(jar: CookieJarLike, url: string, response: Response)
     }
   }
   if (stored.length > 0) await enforceJarLimits(jar, stored)
-}
-
-/** The options of a tough-cookie `CookieJar` the cookie layer follows. */
-interface JarOptions {
-  enableLooseMode?: boolean
-  prefixSecurity?: string
-  allowSecureOnLocal?: boolean
-  allowSpecialUseDomain?: boolean
-  store?: StoreLike
-}
-
-/**
- * The `Secure` cookies "leave secure cookies alone" compares a new cookie with, read from the
- * jar's store at most once per response and name: through the store's `findCookiesByName()`
- * where it has one (the stores of fetch-session), else one `getAllCookies()` for the response
- * (tough-cookie's memory store: 0.1 ms for 3000 cookies), else, for a store without either, the
- * cookies of the new cookie's domain and its parents (`findCookies()`; a subdomain's cookie is
- * then not seen).
- */
-class SecureCookies {
-  private readonly byName = new Map<string, ExistingCookie[]>()
-  private all: ExistingCookie[] | undefined
-  private readonly store: StoreLike | undefined
-
-  constructor(private readonly jar: CookieJarLike) {
-    const store = (jar as JarOptions).store
-    this.store = store && typeof store.findCookies === 'function' ? store : undefined
-  }
-
-  /** The stored cookies named `name` that a cookie of `domain` and `path` may collide with. */
-  async named(name: string, domain: string, path: string): Promise<ExistingCookie[]> {
-    const known = this.byName.get(name)
-    if (known) return known
-    const found = await this.read(name, domain, path)
-    if (!this.all) this.byName.set(name, found)
-    return found
-  }
-
-  /** A Secure cookie stored meanwhile (from an insecure origin, by a jar that allows it): counts for the next ones. */
-  add(cookie: StoredCookie): void {
-    this.all?.push(cookie)
-    this.byName.get(cookie.key)?.push(cookie)
-  }
-
-  private async read(name: string, domain: string, path: string): Promise<ExistingCookie[]> {
-    const store = this.store
-    try {
-      if (!store) {
-        // A jar without a store (structural): what it sends to this domain and path over https.
-        return await this.jar.getCookies(`https://${domain.includes(':') ? `[${domain}]` : domain}${path}`) as unknown as ExistingCookie[]
-      }
-      if (typeof store.findCookiesByName === 'function') {
-        return (await store.findCookiesByName(name)).filter(cookie => cookie.secure === true)
-      }
-      if (this.all) return this.all
-      if (typeof store.getAllCookies === 'function') {
-        try {
-          this.all = (await store.getAllCookies()).filter(cookie => cookie.secure === true)
-          return this.all
-        }
-        catch (error) {
-          // tough-cookie's `Store` base class: "getAllCookies is not implemented".
-          if (!/not implemented/i.test((error as Error)?.message ?? '')) throw error
-        }
-      }
-      return await store.findCookies(domain, null, (this.jar as JarOptions).allowSpecialUseDomain ?? true)
-    }
-    catch (error) {
-      throw asStoreError(error)
-    }
-  }
 }
 
 /**
@@ -185,7 +120,8 @@ export const COOKIE_LIMITS: Readonly<{ nameValueBytes: number, perResponse: numb
   total: 3000,
 })
 
-interface StoredCookie {
+/** A cookie of the jar, as far as the cookie layer reads it (tough-cookie's `Cookie`, structurally). */
+export interface StoredCookie {
   key: string
   domain: string | null
   path: string | null
@@ -194,7 +130,8 @@ interface StoredCookie {
   creation?: Date | 'Infinity' | null
 }
 
-interface StoreLike {
+/** A tough-cookie `Store`, as far as the cookie layer calls it. */
+export interface StoreLike {
   findCookies: (domain: string, path: string | null, allowSpecialUseDomain?: boolean) => Promise<StoredCookie[]>
   findCookiesByName?: (key: string) => Promise<StoredCookie[]>
   getAllCookies?: () => Promise<StoredCookie[]>
@@ -250,27 +187,6 @@ async function evict(store: StoreLike, cookies: StoredCookie[], excess: number):
   for (const cookie of oldest) await store.removeCookie(cookie.domain!, cookie.path ?? '/', cookie.key)
 }
 
-/**
- * `url`, parsed, when a Secure cookie may not be set from it; null when it may, as tough-cookie
- * decides (its `isPotentiallyTrustworthy`): https, or loopback (`127.0.0.0/8`, `::1`,
- * `localhost`) unless the jar was made with `allowSecureOnLocal: false`. An unparsable URL is
- * left to tough-cookie, which refuses its cookies anyway.
- */
-function insecureURL(url: string, jar: CookieJarLike): URL | null {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  }
-  catch {
-    return null
-  }
-  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return null
-  if ((jar as { allowSecureOnLocal?: boolean }).allowSecureOnLocal === false) return parsed
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase()
-  const loopback = /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost')
-  return loopback ? null : parsed
-}
-
 async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: string, cookieString: () => string }>> {
   try {
     return await jar.getCookies(url)
@@ -284,7 +200,7 @@ async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: st
  * A failure of the jar's store as a `CookieStoreError`: ours as they are, a third-party store's
  * (any tough-cookie `Store`) wrapped, with its error as `cause`.
  */
-function asStoreError(error: unknown): CookieStoreError {
+export function asStoreError(error: unknown): CookieStoreError {
   if (error instanceof CookieStoreError) return error
   const reason = error instanceof Error ? error.message : String(error)
   return new CookieStoreError('ERR_COOKIE_STORE_IO', 'cookie store', `the cookie store failed: ${reason}`, { cause: error })

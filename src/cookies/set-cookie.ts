@@ -3,13 +3,18 @@
  * the jar, because tough-cookie does not apply them (or applies them case-sensitively): the cookie
  * prefixes, matched case-insensitively (§4.1.3, §5.7 steps 20–22), and "leave secure cookies
  * alone" (§5.7 step 16). The header is read here as tough-cookie's `Cookie.parse()` reads it, so
- * that the rules judge the cookie the jar would store. This module never imports tough-cookie
- * (the browser build bundles the cookie layer, and never loads tough-cookie).
+ * that the rules judge the cookie the jar would store. The entry points that load tough-cookie
+ * register `cookieRulesFor` with the cookie layer (src/cookies/jar.ts); the browser build, which
+ * keeps no jar, never carries this module.
  *
  * https://datatracker.ietf.org/doc/draft-ietf-httpbis-rfc6265bis/
  *
  * @module
  */
+
+import { asStoreError } from './middleware'
+import type { CookieRules, ResponseCookieRules, StoredCookie, StoreLike } from './middleware'
+import type { CookieJarLike } from '../types'
 
 /** What the rules need of one `Set-Cookie`. */
 export interface SetCookieFacts {
@@ -163,4 +168,129 @@ export function shadowsSecureCookie(existing: Iterable<ExistingCookie>, name: st
     if (pathMatches(path, cookie.path)) return true
   }
   return false
+}
+
+/** The options of a tough-cookie `CookieJar` the rules follow. */
+interface JarOptions {
+  enableLooseMode?: boolean
+  prefixSecurity?: string
+  allowSecureOnLocal?: boolean
+  allowSpecialUseDomain?: boolean
+  store?: StoreLike
+}
+
+/**
+ * The rules for the `Set-Cookie` headers of one response of `url`: a cookie that breaks its
+ * prefix's rules is refused (unless the jar says `prefixSecurity: 'unsafe-disabled'`); one without
+ * `Secure` from an insecure origin is refused when it would shadow a Secure cookie (step 16).
+ * Nothing is looked up for an https response or a `Secure` cookie.
+ */
+export const cookieRulesFor: CookieRules = (jar: CookieJarLike, url: string): ResponseCookieRules => {
+  const options = jar as JarOptions
+  const loose = options.enableLooseMode === true
+  const prefixRules = options.prefixSecurity !== 'unsafe-disabled'
+  // The URL of an insecure response (parsed once, for the first Set-Cookie that needs it), or null.
+  let insecure: URL | null | undefined
+  let secureCookies: SecureCookies | undefined
+  return {
+    async refuses(setCookie) {
+      const facts = parseSetCookie(setCookie, loose)
+      // What tough-cookie cannot parse, it refuses itself.
+      if (!facts) return false
+      if (prefixRules && breaksPrefixRules(facts)) return true
+      if (facts.secure) return false
+      if (insecure === undefined) insecure = insecureURL(url, options)
+      if (!insecure) return false
+      const domain = facts.domain ?? canonicalDomain(insecure.hostname)
+      const path = facts.path ?? defaultPath(insecure.pathname)
+      secureCookies ??= new SecureCookies(jar)
+      return shadowsSecureCookie(await secureCookies.named(facts.name, domain, path), facts.name, domain, path)
+    },
+    stored(cookie) {
+      if (cookie.secure) secureCookies?.add(cookie)
+    },
+  }
+}
+
+/**
+ * `url`, parsed, when a Secure cookie may not be set from it; null when it may, as tough-cookie
+ * decides (its `isPotentiallyTrustworthy`): https, or loopback (`127.0.0.0/8`, `::1`,
+ * `localhost`, `*.localhost`) unless the jar was made with `allowSecureOnLocal: false`. An
+ * unparsable URL is left to tough-cookie, which refuses its cookies anyway.
+ */
+function insecureURL(url: string, jar: JarOptions): URL | null {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  }
+  catch {
+    return null
+  }
+  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return null
+  if (jar.allowSecureOnLocal === false) return parsed
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase()
+  const loopback = /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost')
+  return loopback ? null : parsed
+}
+
+/**
+ * The `Secure` cookies "leave secure cookies alone" compares a new cookie with, read from the
+ * jar's store at most once per response and name: through the store's `findCookiesByName()`
+ * where it has one (the stores of fetch-session), else one `getAllCookies()` for the response
+ * (tough-cookie's memory store: 0.1 ms for 3000 cookies), else, for a store without either, the
+ * cookies of the new cookie's domain and its parents (`findCookies()`; a subdomain's cookie is
+ * then not seen).
+ */
+class SecureCookies {
+  private readonly byName = new Map<string, ExistingCookie[]>()
+  private all: ExistingCookie[] | undefined
+  private readonly store: StoreLike | undefined
+
+  constructor(private readonly jar: CookieJarLike) {
+    const store = (jar as JarOptions).store
+    this.store = store && typeof store.findCookies === 'function' ? store : undefined
+  }
+
+  /** The stored cookies named `name` that a cookie of `domain` and `path` may collide with. */
+  async named(name: string, domain: string, path: string): Promise<ExistingCookie[]> {
+    const known = this.byName.get(name)
+    if (known) return known
+    const found = await this.read(name, domain, path)
+    if (!this.all) this.byName.set(name, found)
+    return found
+  }
+
+  /** A Secure cookie stored meanwhile (from an insecure origin, by a jar that allows it): counts for the next ones. */
+  add(cookie: StoredCookie): void {
+    this.all?.push(cookie)
+    this.byName.get(cookie.key)?.push(cookie)
+  }
+
+  private async read(name: string, domain: string, path: string): Promise<ExistingCookie[]> {
+    const store = this.store
+    try {
+      if (!store) {
+        // A jar without a store (structural): what it sends to this domain and path over https.
+        return await this.jar.getCookies(`https://${domain.includes(':') ? `[${domain}]` : domain}${path}`) as unknown as ExistingCookie[]
+      }
+      if (typeof store.findCookiesByName === 'function') {
+        return (await store.findCookiesByName(name)).filter(cookie => cookie.secure === true)
+      }
+      if (this.all) return this.all
+      if (typeof store.getAllCookies === 'function') {
+        try {
+          this.all = (await store.getAllCookies()).filter(cookie => cookie.secure === true)
+          return this.all
+        }
+        catch (error) {
+          // tough-cookie's `Store` base class: "getAllCookies is not implemented".
+          if (!/not implemented/i.test((error as Error)?.message ?? '')) throw error
+        }
+      }
+      return await store.findCookies(domain, null, (this.jar as JarOptions).allowSpecialUseDomain ?? true)
+    }
+    catch (error) {
+      throw asStoreError(error)
+    }
+  }
 }
