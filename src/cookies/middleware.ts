@@ -53,19 +53,51 @@ async function withJarCookies(jar: CookieJarLike, url: string, init: RequestInit
   return { ...init, headers }
 }
 
-/** Stores the response's `Set-Cookie` headers in the jar, against the URL that answered. */
+/**
+ * What the cookie rules tough-cookie does not apply (src/cookies/set-cookie.ts) decide for the
+ * `Set-Cookie` headers of one response.
+ */
+export interface ResponseCookieRules {
+  /** True when this `Set-Cookie` must be ignored. */
+  refuses: (setCookie: string) => Promise<boolean>
+  /** Hears of each cookie the jar stored for the response. */
+  stored: (cookie: StoredCookie) => void
+}
+
+/** The rules for a response of `url`, given to `jar`. */
+export type CookieRules = (jar: CookieJarLike, url: string) => ResponseCookieRules
+
+// Registered by the entry points that load tough-cookie (through createCookieJar, src/cookies/jar.ts),
+// so that the browser build, which keeps no jar, does not carry them.
+let cookieRules: CookieRules | undefined
+
+/**
+ * Makes every jar of this copy of the package apply `rules` to the `Set-Cookie` headers it is given.
+ * @internal
+ */
+export function useCookieRules(rules: CookieRules): void {
+  cookieRules = rules
+}
+
+/**
+ * Stores the response's `Set-Cookie` headers in the jar, against the URL that answered, after the
+ * rules tough-cookie does not apply: the prefixes, case-insensitively, and "leave secure cookies
+ * alone", which costs a look-up only for a cookie without `Secure` from an insecure origin.
+ */
 async function storeCookies(jar: CookieJarLike, url: string, response: Response): Promise<void> {
   const setCookies = getSetCookies(response.headers)
+  if (setCookies.length === 0) return
   const stored: StoredCookie[] = []
-  // The URL of an insecure response (parsed once, for the first Set-Cookie), or null.
-  let insecure: URL | null | undefined
+  const rules = cookieRules?.(jar, url)
   for (const setCookie of setCookies.slice(0, COOKIE_LIMITS.perResponse)) {
     if (tooLarge(setCookie)) continue
-    insecure ??= insecureURL(url, jar)
-    if (insecure && await shadowsSecureCookie(jar, setCookie, insecure)) continue
+    if (rules && await rules.refuses(setCookie)) continue
     try {
       const cookie = await jar.setCookie(setCookie, url, { ignoreError: true }) as StoredCookie | undefined
-      if (cookie?.domain) stored.push(cookie)
+      if (cookie?.domain) {
+        stored.push(cookie)
+        rules?.stored(cookie)
+      }
     }
     catch (error) {
       // With `ignoreError` the jar resolves for a cookie it refuses (a hostile Set-Cookie never
@@ -88,16 +120,20 @@ export const COOKIE_LIMITS: Readonly<{ nameValueBytes: number, perResponse: numb
   total: 3000,
 })
 
-interface StoredCookie {
+/** A cookie of the jar, as far as the cookie layer reads it (tough-cookie's `Cookie`, structurally). */
+export interface StoredCookie {
   key: string
   domain: string | null
   path: string | null
+  secure?: boolean
   lastAccessed?: Date | 'Infinity' | null
   creation?: Date | 'Infinity' | null
 }
 
-interface StoreLike {
+/** A tough-cookie `Store`, as far as the cookie layer calls it. */
+export interface StoreLike {
   findCookies: (domain: string, path: string | null, allowSpecialUseDomain?: boolean) => Promise<StoredCookie[]>
+  findCookiesByName?: (key: string) => Promise<StoredCookie[]>
   getAllCookies?: () => Promise<StoredCookie[]>
   removeCookie: (domain: string, path: string, key: string) => Promise<void>
 }
@@ -151,61 +187,6 @@ async function evict(store: StoreLike, cookies: StoredCookie[], excess: number):
   for (const cookie of oldest) await store.removeCookie(cookie.domain!, cookie.path ?? '/', cookie.key)
 }
 
-/**
- * `url`, parsed, when a Secure cookie may not be set from it; null when it may, as tough-cookie
- * decides (its `isPotentiallyTrustworthy`): https, or loopback (`127.0.0.0/8`, `::1`,
- * `localhost`) unless the jar was made with `allowSecureOnLocal: false`. An unparsable URL is
- * left to tough-cookie, which refuses its cookies anyway.
- */
-function insecureURL(url: string, jar: CookieJarLike): URL | null {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  }
-  catch {
-    return null
-  }
-  if (parsed.protocol === 'https:' || parsed.protocol === 'wss:') return null
-  if ((jar as { allowSecureOnLocal?: boolean }).allowSecureOnLocal === false) return parsed
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase()
-  const loopback = /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost')
-  return loopback ? null : parsed
-}
-
-/**
- * RFC 6265bis §5.7 ("leave secure cookies alone"): a cookie set without `Secure` from an insecure
- * origin is ignored when the jar holds a `Secure` cookie of the same name that this host is sent
- * over https on the new cookie's path, so a plain-http response (or whoever forged it on the
- * network) cannot overwrite or shadow the https session cookie. tough-cookie does not do this.
- * Existing cookies of sibling subdomains (the rule's "vice versa") are not looked up.
- */
-async function shadowsSecureCookie(jar: CookieJarLike, setCookie: string, url: URL): Promise<boolean> {
-  const [pair = '', ...attributes] = setCookie.split(';')
-  const equals = pair.indexOf('=')
-  const name = equals === -1 ? '' : pair.slice(0, equals).trim()
-  let path: string | undefined
-  for (const attribute of attributes) {
-    const at = attribute.indexOf('=')
-    const key = (at === -1 ? attribute : attribute.slice(0, at)).trim().toLowerCase()
-    if (key === 'secure') return false
-    if (key === 'path') {
-      const value = at === -1 ? '' : attribute.slice(at + 1).trim()
-      path = value.startsWith('/') ? value : undefined
-    }
-  }
-  const target = new URL(url)
-  // The default path (RFC 6265 §5.1.4): the request path up to, not including, its last `/`.
-  if (path === undefined) {
-    const last = target.pathname.lastIndexOf('/')
-    path = last <= 0 ? '/' : target.pathname.slice(0, last)
-  }
-  target.protocol = 'https:'
-  target.pathname = path
-  target.search = ''
-  const existing = await readJar(jar, target.href) as Array<{ key: string, secure?: boolean }>
-  return existing.some(cookie => cookie.key === name && cookie.secure === true)
-}
-
 async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: string, cookieString: () => string }>> {
   try {
     return await jar.getCookies(url)
@@ -219,7 +200,7 @@ async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: st
  * A failure of the jar's store as a `CookieStoreError`: ours as they are, a third-party store's
  * (any tough-cookie `Store`) wrapped, with its error as `cause`.
  */
-function asStoreError(error: unknown): CookieStoreError {
+export function asStoreError(error: unknown): CookieStoreError {
   if (error instanceof CookieStoreError) return error
   const reason = error instanceof Error ? error.message : String(error)
   return new CookieStoreError('ERR_COOKIE_STORE_IO', 'cookie store', `the cookie store failed: ${reason}`, { cause: error })

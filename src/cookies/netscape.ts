@@ -51,6 +51,27 @@ export interface ToNetscapeOptions {
    * @default true
    */
   sessionCookies?: boolean
+  /**
+   * Called for each cookie left out of the file because one of its fields (domain, path, name or
+   * value) holds a tab, CR, LF or NUL, which the format cannot carry: written as is, the field
+   * would split its line into forged columns or lines, and the file would no longer read back
+   * (`fromNetscape()` and curl would refuse it, or read other cookies than the jar's). tough-cookie
+   * keeps such a path from a `Set-Cookie` (`Path=/a<TAB>TRUE…`), so a hostile server can make one.
+   * The file also says so in a comment line, without the value.
+   */
+  onSkip?: (cookie: SkippedCookie) => void
+}
+
+/** A cookie `toNetscape()` left out of the file (its value is not given: it may be a secret). */
+export interface SkippedCookie {
+  /** The cookie's name. */
+  name: string
+  /** The cookie's domain, as the jar keeps it (no leading dot). */
+  domain: string
+  /** The cookie's path. */
+  path: string
+  /** The first field that holds a tab, CR, LF or NUL. */
+  field: 'domain' | 'path' | 'name' | 'value'
 }
 
 /** Options of `fromNetscape()`. */
@@ -71,10 +92,15 @@ export interface FromNetscapeOptions {
 
 const HTTP_ONLY_PREFIX = '#HttpOnly_'
 
+// What splits a cookies.txt line into columns or lines (NUL ends it for curl's C strings).
+const BREAKS_FORMAT = /[\t\n\r\0]/
+
 /**
  * Writes the cookies of a jar in the Netscape `cookies.txt` format, as `curl -c` does: the file
  * `curl -b` and `wget --load-cookies` read. Expired cookies are left out; session cookies are
- * written with expiry 0 (see `sessionCookies`).
+ * written with expiry 0 (see `sessionCookies`). A cookie with a tab, CR, LF or NUL in its domain,
+ * path, name or value cannot be written in this format (curl could not read it either): it is left
+ * out, `onSkip` hears of it, and a comment line in the file says so; every other cookie is written.
  *
  * @example
  * ```ts
@@ -88,7 +114,10 @@ export async function toNetscape(jar: SerializableCookieJar, options: ToNetscape
   if (!jar || typeof (jar as Partial<SerializableCookieJar>).serialize !== 'function') {
     throw invalidOption('jar', 'toNetscape() needs a tough-cookie CookieJar (session.cookies)')
   }
-  const sessionCookies = options.sessionCookies ?? true
+  // Own properties only: a polluted Object.prototype is never taken for an option.
+  const sessionCookies = (Object.hasOwn(options, 'sessionCookies') ? options.sessionCookies : undefined) ?? true
+  const onSkip = Object.hasOwn(options, 'onSkip') ? options.onSkip : undefined
+  if (onSkip !== undefined && typeof onSkip !== 'function') throw invalidOption('onSkip', 'toNetscape()\'s `onSkip` must be a function')
   const { cookies } = await jar.serialize()
   const now = Date.now()
   const lines = [
@@ -102,18 +131,28 @@ export async function toNetscape(jar: SerializableCookieJar, options: ToNetscape
     const expiry = expiryOf(cookie)
     if (expiry !== undefined && expiry <= now) continue
     if (expiry === undefined && !sessionCookies) continue
+    const path = cookie.path || '/'
+    const value = cookie.value ?? ''
+    const field = BREAKS_FORMAT.test(cookie.domain) ? 'domain' : BREAKS_FORMAT.test(path) ? 'path' : BREAKS_FORMAT.test(cookie.key) ? 'name' : BREAKS_FORMAT.test(value) ? 'value' : undefined
+    if (field) {
+      const skipped: SkippedCookie = { name: cookie.key, domain: cookie.domain, path, field }
+      // JSON keeps the comment on one line, whatever the fields hold.
+      lines.push(`# fetch-session left out a cookie whose ${field} holds a tab, CR, LF or NUL: ${JSON.stringify({ name: skipped.name, domain: skipped.domain, path: skipped.path })}`)
+      onSkip?.(skipped)
+      continue
+    }
     // tough-cookie matches a cookie whose `hostOnly` is not true on subdomains too.
     const hostOnly = cookie.hostOnly === true
     const domain = hostOnly ? cookie.domain : `.${cookie.domain}`
     lines.push([
       `${cookie.httpOnly ? HTTP_ONLY_PREFIX : ''}${domain}`,
       hostOnly ? 'FALSE' : 'TRUE',
-      cookie.path || '/',
+      path,
       cookie.secure ? 'TRUE' : 'FALSE',
       // Whole seconds, rounded up so that a cookie never expires early; 0: a session cookie.
       expiry === undefined ? '0' : String(Math.ceil(Math.min(expiry, 253402300799000) / 1000)),
       cookie.key,
-      cookie.value ?? '',
+      value,
     ].join('\t'))
   }
   return `${lines.join('\n')}\n`

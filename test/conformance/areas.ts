@@ -5,6 +5,7 @@
 import { choices } from './areas/choices'
 import { networkErrors } from './areas/network-errors'
 import { requests } from './areas/requests'
+import { securityCookies } from './areas/security-cookies'
 import { transportArea } from './areas/transport'
 import type { SuiteArea } from './suite'
 
@@ -14,4 +15,5 @@ export const AREAS: readonly SuiteArea[] = [
   choices,
   transportArea,
   requests,
+  securityCookies,
 ]

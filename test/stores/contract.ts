@@ -133,6 +133,17 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       expect(await store.findCookie(null, '/', 'a')).toBeUndefined()
     })
 
+    it('findCookiesByName (the stores of fetch-session) returns every cookie of that name, on any domain and path', async (context) => {
+      const byName = (store as { findCookiesByName?: (key: string) => Promise<Cookie[]> }).findCookiesByName
+      if (typeof byName !== 'function') return context.skip('tough-cookie\'s own store has no findCookiesByName (the session reads getAllCookies instead)')
+      await store.putCookie(cookie('sid=1', 'example.com'))
+      await store.putCookie(cookie('sid=2', 'www.example.com', '/app'))
+      await store.putCookie(cookie('sid=3', 'example.org'))
+      await store.putCookie(cookie('other=4', 'example.com'))
+      expect(names(await byName.call(store, 'sid'))).toEqual(['sid=1', 'sid=2', 'sid=3'])
+      expect(await byName.call(store, 'missing')).toEqual([])
+    })
+
     it('findCookies returns the cookies of the domain and its parents that path-match (every path for null)', async () => {
       await store.putCookie(cookie('top=1', 'example.com'))
       await store.putCookie(cookie('sub=2', 'www.example.com'))

@@ -78,13 +78,19 @@ function resolveSubpath(subpath: string, conditions: string[]): string {
   throw new Error(`no export of fetch-session${subpath.slice(1)} matches ${conditions.join(', ')}`)
 }
 
-/** Runs fixtures/runtime.ts in Deno (only the permissions the store needs) or Bun. */
-async function inRuntime(runtime: 'deno' | 'bun', bin: string, plan: RuntimePlan): Promise<Record<string, any>> {
+/** The hostile sites of the flood tests: the test server under eight more loopback addresses. */
+const floodHosts = Array.from({ length: 8 }, (_, index) => `127.0.0.${index + 2}`)
+
+/**
+ * Runs fixtures/runtime.ts in Deno (only the permissions the store needs; `location` gives its
+ * localStorage an origin of its own) or Bun.
+ */
+async function inRuntime(runtime: 'deno' | 'bun', bin: string, plan: RuntimePlan, options: { location?: string } = {}): Promise<Record<string, any>> {
   const file = await (bundles[runtime] ??= bundleFor(runtime))
   const command = runtime === 'deno'
-    ? [bin, 'run', '--no-config', '--no-lock', `--allow-read=${folder}`, `--allow-write=${folder}`, '--allow-net=127.0.0.1', file, JSON.stringify(plan)]
+    ? [bin, 'run', '--no-config', '--no-lock', `--allow-read=${folder}`, `--allow-write=${folder}`, `--allow-net=${['127.0.0.1', ...floodHosts].join(',')}`, ...(options.location ? [`--location=${options.location}`] : []), file, JSON.stringify(plan)]
     : [bin, file, JSON.stringify(plan)]
-  const { stdout } = await run(command[0]!, command.slice(1), { cwd: root, encoding: 'utf8', timeout: 30_000, env: childEnv({ DENO_DIR: denoDir, NO_COLOR: '1' }) })
+  const { stdout } = await run(command[0]!, command.slice(1), { cwd: root, encoding: 'utf8', timeout: 50_000, env: childEnv({ DENO_DIR: denoDir, NO_COLOR: '1' }) })
   return JSON.parse(stdout.trim().split('\n').at(-1)!)
 }
 
@@ -126,4 +132,32 @@ describe('the web storage store in Deno', () => {
     const other = await inRuntime('deno', deno, { store: { kind: 'web-storage', key: `${key}-other` }, baseURL: server.url })
     expect(other.protected).toMatchObject({ status: 401 })
   }, 60_000)
+})
+
+describe('a hostile site cannot fill Web Storage (issue 12 item 3)', () => {
+  // Eight hostile sites set the 180 cookies of 4000 characters the jar admits per domain: 5.9 MB.
+  const flood = (): RuntimePlan['flood'] => ({ origins: floodHosts.map(host => `http://${host}:${server.port}`), count: 180, size: 4000 })
+  const login = { username: 'alice', password: 'wonderland' }
+
+  it('Deno\'s real localStorage (10 MB quota, 8 MB of it the app\'s own data): the flood stays within the budget, a login works and the next process has it', async (context) => {
+    const deno = requireBinary('deno', context)
+    const key = `flood-${Date.now()}`
+    const location = 'http://flood.localhost/'
+    const first = await inRuntime('deno', deno, { store: { kind: 'web-storage', key, filler: 8_000_000 }, baseURL: server.url, flood: flood(), login, reload: true }, { location })
+    expect(first.flood).toBe('ok')
+    expect(first.used).toBeLessThanOrEqual(1_000_000)
+    expect(first.welcome).toBe('Welcome, alice!')
+    expect(first.reloaded).toMatchObject({ status: 200, body: { user: 'alice' } })
+    const second = await inRuntime('deno', deno, { store: { kind: 'web-storage', key }, baseURL: server.url }, { location })
+    expect(second.protected).toMatchObject({ status: 200, body: { user: 'alice' } })
+  }, 120_000)
+
+  it('Bun, over a Storage with a 5 MiB quota: the flood stays within the budget, a login works and survives a reload', async (context) => {
+    const bun = requireBinary('bun', context)
+    const result = await inRuntime('bun', bun, { store: { kind: 'quota-storage' }, baseURL: server.url, flood: flood(), login, reload: true })
+    expect(result.flood).toBe('ok')
+    expect(result.used).toBeLessThanOrEqual(1_000_000)
+    expect(result.welcome).toBe('Welcome, alice!')
+    expect(result.reloaded).toMatchObject({ status: 200, body: { user: 'alice' } })
+  }, 120_000)
 })

@@ -4,12 +4,14 @@
  * run in real Deno (`localStorage` kept between two processes) is in runtimes.test.ts.
  */
 import { Window } from 'happy-dom'
-import { CookieJar } from 'tough-cookie'
+import { Cookie, CookieJar } from 'tough-cookie'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createSession } from '../../src/index'
 import { CookieStoreError, createWebStorageStore, WebStorageCookieStore } from '../../src/cookies/stores/web-storage'
 import type { WebStorageLike } from '../../src/cookies/stores/web-storage'
 import { describeStoreContract } from './contract'
+import { QuotaStorage } from './quota-storage'
+import { stringifyDocument } from '../../src/cookies/stores/base'
 
 /** A Storage over a Map, counting writes. */
 class MapStorage implements WebStorageLike {
@@ -61,18 +63,27 @@ describe('the web storage store', () => {
     vi.unstubAllGlobals()
   })
 
-  it('keeps all cookies in one entry, the document the file store writes, readable by CookieJar.deserialize', async () => {
+  it('keeps one entry per cookie, a list of names per domain and an index of domains', async () => {
     const storage = new MapStorage()
     const jar = new CookieJar(createWebStorageStore(storage))
     await jar.setCookie('a=1', 'https://app.example/')
-    await jar.setCookie('b=2; HttpOnly', 'https://app.example/')
-    expect([...storage.map.keys()]).toEqual(['fetch-session:cookies'])
-    const document = JSON.parse(storage.map.get('fetch-session:cookies')!)
-    expect(document).toMatchObject({ format: 'fetch-session/cookies', formatVersion: 1 })
-    expect(document.cookies.map((cookie: { key: string }) => cookie.key)).toEqual(['a', 'b'])
-    const copy = await CookieJar.deserialize(document)
-    expect(await copy.getCookieString('https://app.example/')).toBe('a=1; b=2')
-    // Removing the last cookie removes the entry.
+    await jar.setCookie('b=2; HttpOnly; Path=/x:y', 'https://app.example/')
+    await jar.setCookie('c=3', 'https://[::1]/')
+    expect([...storage.map.keys()].sort()).toEqual([
+      'fetch-session:cookies',
+      'fetch-session:cookies:%3A%3A1',
+      'fetch-session:cookies:%3A%3A1:/:c',
+      'fetch-session:cookies:app.example',
+      'fetch-session:cookies:app.example:/:a',
+      'fetch-session:cookies:app.example:/x%3Ay:b',
+    ])
+    expect(JSON.parse(storage.map.get('fetch-session:cookies')!)).toEqual({ format: 'fetch-session/web-storage', formatVersion: 1, domains: ['app.example', '::1'] })
+    expect(JSON.parse(storage.map.get('fetch-session:cookies:app.example')!)).toEqual([['/', 'a'], ['/x:y', 'b']])
+    // Each cookie is tough-cookie's own JSON.
+    expect(Cookie.fromJSON(storage.map.get('fetch-session:cookies:app.example:/x%3Ay:b')!)).toMatchObject({ key: 'b', value: '2', httpOnly: true, path: '/x:y' })
+    // Removing the last cookie of a domain removes its list; the last of all, the index.
+    await jar.setCookie('c=; Max-Age=0', 'https://[::1]/')
+    expect(JSON.parse(storage.map.get('fetch-session:cookies')!).domains).toEqual(['app.example'])
     await jar.removeAllCookies()
     expect(storage.map.size).toBe(0)
   })
@@ -180,5 +191,101 @@ describe('the web storage store', () => {
     const writes = storage.writes
     await store.flush()
     expect(storage.writes).toBe(writes)
+  })
+
+  it('rewrites the single-entry document of earlier versions in this layout on first use, cookies and attributes kept', async () => {
+    const source = new CookieJar()
+    await source.setCookie('sid=abc; HttpOnly; Secure; Path=/', 'https://app.example/')
+    await source.setCookie('wide=1; Domain=example.com; Path=/docs', 'https://www.example.com/docs')
+    const storage = new MapStorage()
+    storage.map.set('fetch-session:cookies', stringifyDocument(await source.store.getAllCookies()))
+    const store = createWebStorageStore(storage)
+    await store.load()
+    expect(JSON.parse(storage.map.get('fetch-session:cookies')!)).toMatchObject({ format: 'fetch-session/web-storage', domains: ['app.example', 'example.com'] })
+    const jar = new CookieJar(store)
+    expect(await jar.getCookies('https://app.example/')).toEqual([expect.objectContaining({ key: 'sid', value: 'abc', httpOnly: true, secure: true })])
+    expect(await jar.getCookieString('https://a.example.com/docs/x')).toBe('wide=1')
+  })
+
+  it('a document of an earlier version that filled the storage is rewritten within the budget, the most recently used kept', async () => {
+    // What the earlier single-entry store let a hostile site write: nearly 5 MB in one entry.
+    const storage = new QuotaStorage()
+    const jar = new CookieJar()
+    for (let index = 0; index < 1200; index++) {
+      await jar.setCookie(`flood${index}=${'x'.repeat(4000)}; Path=/`, `http://site${index % 8}.example/`, { now: new Date(Date.now() - 100_000 + index) })
+    }
+    await jar.setCookie('sid=login; Path=/', 'http://app.example/')
+    storage.setItem('fetch-session:cookies', stringifyDocument(await jar.store.getAllCookies()))
+    expect(storage.used).toBeGreaterThan(4_900_000)
+    const store = createWebStorageStore(storage)
+    await store.load()
+    expect(storage.used).toBeLessThanOrEqual(1_000_000)
+    const after = new CookieJar(store)
+    expect(await after.getCookieString('http://app.example/')).toBe('sid=login')
+    const kept = (await store.getAllCookies()).map(cookie => cookie.key)
+    expect(kept).toContain('flood1199')
+    expect(kept).not.toContain('flood0')
+    // Room again: a new login is stored.
+    await after.setCookie('next=1; Path=/', 'http://app.example/')
+    expect(await after.getCookieString('http://app.example/')).toBe('sid=login; next=1')
+  })
+
+  it('keeps within maxBytes: crowded domains go first, least recently used first, never the cookie being set', async () => {
+    const storage = new QuotaStorage()
+    const store = createWebStorageStore(storage, { maxBytes: 40_000 })
+    const jar = new CookieJar(store)
+    const at = (ms: number): { now: Date } => ({ now: new Date(Date.now() - 1_000_000 + ms) })
+    await jar.setCookie('sid=login; Path=/', 'https://app.example/', at(0))
+    for (let index = 0; index < 100; index++) await jar.setCookie(`f${index}=${'x'.repeat(900)}; Path=/`, 'https://flood.example/', at(1 + index))
+    expect(storage.used).toBeLessThanOrEqual(40_000)
+    // The login (the oldest cookie, on a domain of its own) stays; the flood's oldest went.
+    expect(await jar.getCookieString('https://app.example/')).toBe('sid=login')
+    const flood = (await jar.getCookies('https://flood.example/')).map(cookie => cookie.key)
+    expect(flood).toContain('f99')
+    expect(flood).not.toContain('f0')
+    // A big cookie is stored though older ones must go for it.
+    await jar.setCookie(`big=${'y'.repeat(4000)}; Path=/`, 'https://other.example/')
+    expect((await jar.getCookies('https://other.example/')).map(cookie => cookie.key)).toEqual(['big'])
+    expect(storage.used).toBeLessThanOrEqual(40_000)
+  })
+
+  it('a cookie that alone does not fit is not stored (the one it would replace stays); maxBytes is checked', async () => {
+    const storage = new MapStorage()
+    const store = createWebStorageStore(storage, { maxBytes: 8192 })
+    await store.putCookie(Object.assign(Cookie.parse('huge=small')!, { domain: 'app.example', path: '/', creation: new Date() }))
+    await store.putCookie(Object.assign(Cookie.parse(`huge=${'z'.repeat(9000)}`)!, { domain: 'app.example', path: '/', creation: new Date() }))
+    expect((await store.findCookie('app.example', '/', 'huge'))?.value).toBe('small')
+    for (const maxBytes of [0, 8191, 1.5, '1000000', Number.NaN]) {
+      expect(() => createWebStorageStore(storage, { maxBytes: maxBytes as number })).toThrow(expect.objectContaining({ name: 'InvalidRequestError', option: 'maxBytes' }))
+    }
+  })
+
+  it('counts what another tab wrote before it evicts, so two tabs together stay within the budget', async () => {
+    const storage = new QuotaStorage()
+    const tab1 = new CookieJar(createWebStorageStore(storage, { maxBytes: 30_000 }))
+    const tab2 = new CookieJar(createWebStorageStore(storage, { maxBytes: 30_000 }))
+    await tab2.setCookie('early=1', 'https://two.example/')
+    for (let index = 0; index < 40; index++) {
+      await tab1.setCookie(`one${index}=${'x'.repeat(1000)}`, `https://one${index % 4}.example/`)
+      await tab2.setCookie(`two${index}=${'x'.repeat(1000)}`, `https://two${index % 4}.example/`)
+    }
+    expect(storage.used).toBeLessThanOrEqual(30_000)
+    expect((await tab1.getCookies('https://two0.example/')).map(cookie => cookie.key)).toContain('two36')
+  })
+
+  it.each([
+    ['an index of a newer version', 'fetch-session:cookies', JSON.stringify({ format: 'fetch-session/web-storage', formatVersion: 2, domains: [] }), /newer fetch-session/],
+    ['a list of names that is not one', 'fetch-session:cookies:app.example', '{"theme":"dark"}', /not a list of cookie paths and names/],
+    ['a cookie that is not one', 'fetch-session:cookies:app.example:/:a', '"dark"', /not a cookie/],
+  ])('%s is a clear error and is left untouched', async (_label, key, text, reason) => {
+    const storage = new MapStorage()
+    const jar = new CookieJar(createWebStorageStore(storage))
+    await jar.setCookie('a=1', 'https://app.example/')
+    storage.map.set(key, text)
+    const failure = await jar.getCookies('https://app.example/').catch((error: unknown) => error)
+    expect(failure).toMatchObject({ name: 'CookieStoreError', code: 'ERR_COOKIE_STORE_FORMAT', location: key })
+    expect((failure as Error).message).toMatch(reason)
+    expect((failure as Error).message).toContain('left untouched')
+    expect(storage.map.get(key)).toBe(text)
   })
 })

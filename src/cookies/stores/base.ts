@@ -271,6 +271,22 @@ export abstract class BaseCookieStore extends Store {
   /** Writes what is pending to the backing storage; `session.close()` calls it. */
   abstract flush(): Promise<void>
 
+  /** The cookies named `key` (every cookie, filtered, unless a store can do better). */
+  protected searchByName(key: string): Cookie[] | Promise<Cookie[]> {
+    const all = this.list()
+    return all instanceof Promise ? all.then(cookies => cookies.filter(cookie => cookie.key === key)) : all.filter(cookie => cookie.key === key)
+  }
+
+  /**
+   * Every cookie named `key`, whatever its domain and path. The session's "leave secure cookies
+   * alone" rule (RFC 6265bis §5.7 step 16) asks it for the Secure cookies a plain-http cookie
+   * may not shadow, instead of reading every cookie with `getAllCookies()`; any tough-cookie
+   * store may have such a method.
+   */
+  findCookiesByName(key: string): Promise<Cookie[]> {
+    return settle(() => this.searchByName(key), undefined)!
+  }
+
   override findCookie(domain: Nullable<string>, path: Nullable<string>, key: Nullable<string>): Promise<Cookie | undefined>
   override findCookie(domain: Nullable<string>, path: Nullable<string>, key: Nullable<string>, callback: Callback<Cookie | undefined>): void
   override findCookie(domain: Nullable<string>, path: Nullable<string>, key: Nullable<string>, callback?: Callback<Cookie | undefined>): Promise<Cookie | undefined> | void {

@@ -109,6 +109,11 @@ export class UnstorageCookieStore extends BaseCookieStore {
     return this.read(keys.map(entry => entry.key))
   }
 
+  protected override async searchByName(key: string): Promise<Cookie[]> {
+    // The name is in each storage key: only the matching cookies are read.
+    return this.read((await this.keys()).filter(entry => entry.name === key).map(entry => entry.key))
+  }
+
   protected async list(): Promise<Cookie[]> {
     return sortByCreation(await this.read((await this.keys()).map(entry => entry.key)))
   }
@@ -141,16 +146,16 @@ export class UnstorageCookieStore extends BaseCookieStore {
   }
 
   /** This jar's keys, parsed (keys under the base that are not cookie keys are ignored). */
-  private async keys(): Promise<Array<{ key: string, domain: string, path: string }>> {
+  private async keys(): Promise<Array<{ key: string, domain: string, path: string, name: string }>> {
     const keys = await this.call('list', () => this.storage.getKeys(this.base))
     const prefix = `${this.base}:`
-    const entries: Array<{ key: string, domain: string, path: string }> = []
+    const entries: Array<{ key: string, domain: string, path: string, name: string }> = []
     for (const key of keys) {
       if (!key.startsWith(prefix)) continue
       const parts = key.slice(prefix.length).split(':')
       if (parts.length !== 3) continue
       try {
-        entries.push({ key, domain: decodePart(parts[0]!), path: decodePart(parts[1]!) })
+        entries.push({ key, domain: decodePart(parts[0]!), path: decodePart(parts[1]!), name: decodePart(parts[2]!) })
       }
       catch {}
     }
