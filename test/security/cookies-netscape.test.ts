@@ -18,13 +18,11 @@ import { createSession, fromNetscape, toNetscape } from '../../src/index'
 import type { ToNetscapeOptions } from '../../src/cookies/netscape'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
-import { missing } from '../stores/helpers'
+import { requireDependency } from '../helpers/dependencies'
 
 type Skipped = Parameters<NonNullable<ToNetscapeOptions['onSkip']>>[0]
 
 const folder = mkdtempSync(join(tmpdir(), 'fetch-session-netscape-security-'))
-// curl is installed here and on CI (.ci/run); elsewhere the curl half of the test is skipped.
-const noCurl = missing('curl', 'curl')
 let server: TestServer
 beforeAll(async () => {
   server = await startServer()
@@ -56,7 +54,7 @@ async function hostileJar(): Promise<CookieJar> {
 }
 
 describe('toNetscape() and fields that would break the format', () => {
-  it('a hostile Path with a tab: the file reads back whole, with the login and nothing forged; onSkip names what was left out', async () => {
+  it('a hostile Path with a tab: the file reads back whole, with the login and nothing forged; onSkip names what was left out', async (context) => {
     const jar = await hostileJar()
     expect((await jar.serialize()).cookies.map(cookie => cookie.key).sort()).toEqual(['sid', 'theme', 'x', 'y'])
     const skipped: Skipped[] = []
@@ -81,10 +79,11 @@ describe('toNetscape() and fields that would break the format', () => {
     expect(await session('/protected')).toEqual({ user: 'myuser', secret: 'the protected page' })
     await session.close()
     // The real curl reads the same file: it sends the login and the honest cookie, nothing forged.
-    if (noCurl) return
+    // curl is installed here and on CI (.ci/run); elsewhere this half skips, and the run says so.
+    const curl = requireDependency('curl', context)
     const file = join(folder, 'hostile.txt')
     writeFileSync(file, text)
-    const { stdout } = await promisify(execFile)('curl', ['--silent', '--show-error', '--max-time', '10', '-b', file, `${server.url}/cookies`], { encoding: 'utf8', timeout: 15_000 })
+    const { stdout } = await promisify(execFile)(curl, ['--silent', '--show-error', '--max-time', '10', '-b', file, `${server.url}/cookies`], { encoding: 'utf8', timeout: 15_000 })
     expect(JSON.parse(stdout)).toEqual({ cookies: { sid: cookies.find(cookie => cookie.key === 'sid')!.value, theme: 'dark' } })
   })
 

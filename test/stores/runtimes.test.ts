@@ -140,7 +140,7 @@ describe('a hostile site cannot fill Web Storage (issue 12 item 3)', () => {
   const login = { username: 'alice', password: 'wonderland' }
 
   it('Deno\'s real localStorage (10 MB quota, 8 MB of it the app\'s own data): the flood stays within the budget, a login works and the next process has it', async (context) => {
-    const deno = requireBinary('deno', context)
+    const deno = requireDependency('deno', context)
     const key = `flood-${Date.now()}`
     const location = 'http://flood.localhost/'
     const first = await inRuntime('deno', deno, { store: { kind: 'web-storage', key, filler: 8_000_000 }, baseURL: server.url, flood: flood(), login, reload: true }, { location })
@@ -153,7 +153,7 @@ describe('a hostile site cannot fill Web Storage (issue 12 item 3)', () => {
   }, 120_000)
 
   it('Bun, over a Storage with a 5 MiB quota: the flood stays within the budget, a login works and survives a reload', async (context) => {
-    const bun = requireBinary('bun', context)
+    const bun = requireDependency('bun', context)
     const result = await inRuntime('bun', bun, { store: { kind: 'quota-storage' }, baseURL: server.url, flood: flood(), login, reload: true })
     expect(result.flood).toBe('ok')
     expect(result.used).toBeLessThanOrEqual(1_000_000)
