@@ -6,6 +6,7 @@ import { choices } from './areas/choices'
 import { networkErrors } from './areas/network-errors'
 import { requests } from './areas/requests'
 import { transportArea } from './areas/transport'
+import { securityCredentials } from './areas/security-credentials'
 import type { SuiteArea } from './suite'
 
 /** Every area, registered after the core tests of suite.ts. */
@@ -14,4 +15,5 @@ export const AREAS: readonly SuiteArea[] = [
   choices,
   transportArea,
   requests,
+  securityCredentials,
 ]

@@ -91,16 +91,16 @@ describe('the secret parameter names', () => {
 describe('no secret in any printed form of an error', () => {
   it('for every name: an unparsable URL, a refused connection, an error status, a timeout', async () => {
     const session = createSession({ retry: false })
-    const cases: Array<[string, Promise<unknown>, string]> = [
-      ['unparsable URL (bad port)', session(`http://user:${PASSWORD}@127.0.0.1:99999/x?${query}`), 'InvalidRequestError'],
-      ['unparsable URL (space in the host)', session(`http://user:${PASSWORD}@exa mple.com/x?${query}`), 'InvalidRequestError'],
-      ['relative URL and no baseURL', session(`/x?${query}#${fragment}`), 'InvalidRequestError'],
-      ['refused connection', session(`http://user:${PASSWORD}@127.0.0.1:${refused}/x?${query}`), 'NetworkError'],
-      ['error status', session(`http://user:${PASSWORD}@127.0.0.1:${server.port}/status/401?${query}#${fragment}`), 'HTTPError'],
-      ['timeout', session(`${server.url}/hang?${query}`, { timeout: 50 }), 'TimeoutError'],
+    const cases: Array<[string, () => Promise<unknown>, string]> = [
+      ['unparsable URL (bad port)', () => session(`http://user:${PASSWORD}@127.0.0.1:99999/x?${query}`), 'InvalidRequestError'],
+      ['unparsable URL (space in the host)', () => session(`http://user:${PASSWORD}@exa mple.com/x?${query}`), 'InvalidRequestError'],
+      ['relative URL and no baseURL', () => session(`/x?${query}#${fragment}`), 'InvalidRequestError'],
+      ['refused connection', () => session(`http://user:${PASSWORD}@127.0.0.1:${refused}/x?${query}`), 'NetworkError'],
+      ['error status', () => session(`http://user:${PASSWORD}@127.0.0.1:${server.port}/status/401?${query}#${fragment}`), 'HTTPError'],
+      ['timeout', () => session(`${server.url}/hang?${query}`, { timeout: 50 }), 'TimeoutError'],
     ]
     for (const [label, call, name] of cases) {
-      const error = await call.catch((caught: unknown) => caught)
+      const error = await call().catch((caught: unknown) => caught)
       expect((error as Error).name, label).toBe(name)
       expectNoSecret(error, label)
     }
