@@ -64,6 +64,10 @@ const store = async (location: string): Promise<string> => {
 }
 
 describe('the secret parameter names', () => {
+  it('every listed name is one (the list and the matching agree)', () => {
+    expect(SECRET_PARAMETER_NAMES.filter(name => !isSecretName(name))).toEqual([])
+  })
+
   it('are matched whatever their case and separators, and by their endings', () => {
     for (const name of ['accessToken', 'ACCESS-TOKEN', 'access.token', 'Access_Token', 'access%5Ftoken', 'user[password]', 'csrf_token', 'X-GOOG-SIGNATURE', 'x_amz_security_token', 'db_password', 'upload-signature', 'PrivateToken', 'auth_token', 'private_token'])
       expect(isSecretName(name), name).toBe(true)
