@@ -151,6 +151,8 @@ export function createSessionFactory(adapter: Adapter): SessionFactory {
     const jar = adapter.browser || !adapter.createCookieJar ? undefined : adapter.createCookieJar(cookiesOption)
     const transport = adapter.createTransport(pickTransportOptions(options), own<Fetch>(options, 'fetch'))
     const limitOption = ownRecord(own<SessionOptions['limit']>(options, 'limit'))
+    // Not an object, its members would be read from the prototype (`limit: 5` would limit nothing).
+    if (limitOption !== undefined && (typeof limitOption !== 'object' || limitOption === null || Array.isArray(limitOption))) throw invalidOption('limit', '`limit` must be { concurrency, perHost, rps }')
     const limiter = limitOption === undefined ? undefined : new Limiter(limitOption)
     const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false }, limiter)
     // Validate the retry policy now: a bad one is a programming error, better seen at creation.

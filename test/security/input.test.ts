@@ -100,6 +100,15 @@ describe('prototype pollution, write side (#82)', () => {
   })
 })
 
+describe('option objects that are not objects (issue 12 item 7)', () => {
+  it('a `limit` that is not an object is refused: its members would be read from the prototype', () => {
+    for (const limit of [5, 'fast', [1]]) {
+      expect(() => createSession({ limit: limit as never })).toThrow(InvalidRequestError)
+      expect(() => createSession({ limit: limit as never })).toThrow('`limit` must be { concurrency, perHost, rps }')
+    }
+  })
+})
+
 describe('prototype pollution, read side (#83; defu CVE-2026-35209, the axios 2026 gadget CVEs; issue 12 item 7)', () => {
   // A process of its own per runtime (pollution is global), the fixture bundled from the sources
   // with `fetch-session` resolved to that runtime's adapter.
