@@ -12,10 +12,10 @@ import {
   HTTPError,
   InvalidRequestError,
   invalidOption,
-  redactURL,
   isSessionError,
   NetworkError,
   ParseError,
+  redactURL,
   SessionClosedError,
   TimeoutError,
 } from './errors'
