@@ -7,10 +7,10 @@
 import type { Middleware } from './compose'
 import { callStateOf } from './compose'
 import { AuthError, invalidOption } from './errors'
-import { isOneShotBody } from './headers'
+import { isOneShotBody, setHeader } from './headers'
 import { md5Hex } from './md5'
 import { discard } from './redirect'
-import type { AuthOptions } from './types'
+import type { AuthOptions, BearerAuthOptions } from './types'
 import { toBase64 } from './url'
 
 /** What the auth layer needs for one call. */
@@ -35,7 +35,20 @@ export interface AuthState {
   sent: number
   /** The last failed refresh: requests sent before it share its error instead of refreshing again. */
   failure?: { before: number, error: unknown }
+  /**
+   * When the last refresh returned `token` (ms since the epoch), and whether the server has
+   * accepted that token since: until it has, a 401 to it is an `AuthError`, not a new refresh,
+   * for `REFRESH_PAUSE` ms.
+   */
+  fresh?: { at: number, proven: boolean }
 }
+
+/**
+ * How long a refreshed token the server rejects blocks another refresh, in ms: a refresh that
+ * returns a token the server still refuses (a token not yet replicated, a clock skew, the wrong
+ * audience) runs at most once per this time, however many requests get a 401 (issue 12 item 9).
+ */
+export const REFRESH_PAUSE = 10_000
 
 const states = new WeakMap<object, AuthState>()
 
@@ -49,18 +62,33 @@ export function authStateOf(options: AuthOptions): AuthState {
   return state
 }
 
-/** Checks an `auth` option; throws a `TypeError` that says what is wrong. */
+/** An own property of `auth` (never one inherited from a polluted `Object.prototype`). */
+function field(auth: object, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(auth, key) ? (auth as Record<string, unknown>)[key] : undefined
+}
+
+/** True for `{ bearer }` auth (an own `bearer`). */
+function isBearer(auth: AuthOptions): auth is BearerAuthOptions {
+  return Object.prototype.hasOwnProperty.call(auth, 'bearer')
+}
+
+/**
+ * Checks an `auth` option, reading own properties only; throws an `InvalidRequestError` that says
+ * what is wrong. The auth layer reads the same own properties when it uses it.
+ */
 export function checkAuth(auth: unknown): AuthOptions | false | undefined {
   if (auth === undefined || auth === false) return auth
   if (typeof auth !== 'object' || auth === null) throw invalidOption('auth', '`auth` must be { username, password }, { bearer }, or false')
-  const record = auth as Record<string, unknown>
-  if ('bearer' in record) {
-    if (typeof record.bearer !== 'string' && typeof record.bearer !== 'function') throw invalidOption('auth.bearer', '`auth.bearer` must be a string or a function that returns one')
-    if (record.refresh !== undefined && typeof record.refresh !== 'function') throw invalidOption('auth.refresh', '`auth.refresh` must be a function that returns the new token')
+  if (isBearer(auth as AuthOptions)) {
+    const bearer = field(auth, 'bearer')
+    if (typeof bearer !== 'string' && typeof bearer !== 'function') throw invalidOption('auth.bearer', '`auth.bearer` must be a string or a function that returns one')
+    const refresh = field(auth, 'refresh')
+    if (refresh !== undefined && typeof refresh !== 'function') throw invalidOption('auth.refresh', '`auth.refresh` must be a function that returns the new token')
     return auth as AuthOptions
   }
-  if (typeof record.username !== 'string' || typeof record.password !== 'string') throw invalidOption('auth', '`auth` needs a string `username` and `password`')
-  if (record.type !== undefined && record.type !== 'basic' && record.type !== 'digest') throw invalidOption('auth.type', '`auth.type` must be \'basic\' or \'digest\'')
+  if (typeof field(auth, 'username') !== 'string' || typeof field(auth, 'password') !== 'string') throw invalidOption('auth', '`auth` needs a string `username` and `password`')
+  const type = field(auth, 'type')
+  if (type !== undefined && type !== 'basic' && type !== 'digest') throw invalidOption('auth.type', '`auth.type` must be \'basic\' or \'digest\'')
   return auth as AuthOptions
 }
 
@@ -71,43 +99,63 @@ export function withAuth(): Middleware {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     if (!auth || new URL(url).origin !== auth.origin) return next(url, init)
     const headers = new Headers(init.headers)
-    // An Authorization header the caller set by hand wins over the `auth` option.
+    // An Authorization header set by hand wins over the `auth` option.
     if (headers.has('authorization')) return next(url, init)
     const method = (init.method ?? 'GET').toUpperCase()
     const send = (authorization: string | undefined): Promise<Response> => {
       const hop = new Headers(headers)
-      if (authorization) hop.set('authorization', authorization)
+      // A CR or LF in a token or a password: the message names the header, never the value.
+      if (authorization) setHeader(hop, 'authorization', authorization)
       return next(url, { ...init, headers: hop })
     }
     // A stream body is gone after the first send: no second send to answer a challenge.
     const canReplay = !isOneShotBody(init.body)
     const { options, state } = auth
 
-    if ('bearer' in options) {
-      const token = state.token ?? await provide(options.bearer, url, method)
+    if (isBearer(options)) {
+      const refresh = field(options, 'refresh') as (() => unknown) | undefined
+      const token = state.token ?? await provide(field(options, 'bearer') as BearerAuthOptions['bearer'], url, method)
       const sequence = ++state.sent
       const response = await send(`Bearer ${token}`)
-      if (response.status !== 401 || !options.refresh || !canReplay) return response
+      if (response.status !== 401) return accepted(state, token, response)
+      if (!refresh || !canReplay) return response
       discard(response)
-      const fresh = await refreshToken(options.refresh, state, token, sequence, url, method)
-      return send(`Bearer ${fresh}`)
+      const fresh = await refreshToken(refresh, state, token, sequence, url, method)
+      const replay = await send(`Bearer ${fresh}`)
+      if (replay.status !== 401) return accepted(state, fresh, replay)
+      // One refresh per burst: a 401 to the token it gave is the end, whatever that token is.
+      discard(replay)
+      throw rejectedToken(url, method)
     }
 
-    if (options.type !== 'digest') {
-      return send(`Basic ${toBase64(`${options.username}:${options.password}`)}`)
+    const username = field(options, 'username') as string
+    const password = field(options, 'password') as string
+    if (field(options, 'type') !== 'digest') {
+      return send(`Basic ${toBase64(`${username}:${password}`)}`)
     }
 
     // Digest: answer a known challenge at once; otherwise (or when the server wants a new one) get one.
     const target = new URL(url)
     const uri = target.pathname + target.search
-    const response = await send(state.digest ? await digestHeader(options.username, options.password, method, uri, state.digest) : undefined)
+    const response = await send(state.digest ? await digestHeader(username, password, method, uri, state.digest) : undefined)
     if (response.status !== 401 || !canReplay) return response
     const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
     if (!challenge) return response
     discard(response)
     state.digest = { challenge, count: 0 }
-    return send(await digestHeader(options.username, options.password, method, uri, state.digest))
+    return send(await digestHeader(username, password, method, uri, state.digest))
   }
+}
+
+/** `response`, once the server accepted `token`: a refreshed token that worked may be refreshed again. */
+function accepted(state: AuthState, token: string, response: Response): Response {
+  if (state.fresh && token === state.token) state.fresh.proven = true
+  return response
+}
+
+/** The server answered 401 to the token of the last refresh. */
+function rejectedToken(url: string, method: string): AuthError {
+  return new AuthError(`the server answered 401 to the token the refresh returned (no new refresh until a request with a token succeeds, or ${REFRESH_PAUSE / 1000} s have passed)`, { request: url, method })
 }
 
 async function provide(bearer: string | (() => unknown), url: string, method: string): Promise<string> {
@@ -125,13 +173,17 @@ async function provide(bearer: string | (() => unknown), url: string, method: st
 
 /**
  * One refresh for many 401s: a request that failed with the token that is being (or was just)
- * replaced waits for that refresh instead of starting another.
+ * replaced waits for that refresh instead of starting another; one that failed with the token a
+ * refresh just gave, which the server has not accepted yet, starts none (`REFRESH_PAUSE`).
  */
 async function refreshToken(refresh: () => unknown, state: AuthState, used: string, sequence: number, url: string, method: string): Promise<string> {
   if (state.token !== undefined && state.token !== used) return state.token
   // Sent before a refresh failed: that refresh was this request's too; do not start another.
   if (state.failure && sequence <= state.failure.before) {
     throw new AuthError('the token refresh after a 401 failed', { request: url, method, cause: state.failure.error })
+  }
+  if (!state.refreshing && state.fresh && !state.fresh.proven && used === state.token && Date.now() - state.fresh.at < REFRESH_PAUSE) {
+    throw rejectedToken(url, method)
   }
   if (!state.refreshing) {
     state.refreshes++
@@ -140,6 +192,7 @@ async function refreshToken(refresh: () => unknown, state: AuthState, used: stri
         const token = await refresh()
         if (typeof token !== 'string' || token === '') throw new TypeError('the refresh function did not return a token')
         state.token = token
+        state.fresh = { at: Date.now(), proven: false }
         state.failure = undefined
         return token
       }

@@ -1,6 +1,7 @@
 import { FetchError } from './fetch-error'
 import { classifyNetworkError } from './network-errors'
 import type { NetworkErrorCode } from './network-errors'
+import { redactText, redactURL } from './secrets'
 import type { FetchResponse } from './types'
 
 export { FetchError }
@@ -51,43 +52,12 @@ function brandCheck(kind: string) {
     typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kErrorKind] === kind
 }
 
-/** `[GET] "http://host/path"`, with any `user:password@` removed from the URL. */
+/** `[GET] "http://host/path"`, with any `user:password@` and the secret parameters' values removed from the URL (`redactURL`). */
 export function describeRequest(method: string | undefined, url: string | undefined): string {
   return `[${(method ?? 'GET').toUpperCase()}] ${JSON.stringify(redactURL(url ?? '/'))}`
 }
 
-/**
- * Query parameters whose values are secrets (tokens, keys, signatures, passwords): printed as
- * `REDACTED` in messages, so an error logged as is leaks nothing (catalogue #90).
- */
-const SECRET_PARAMS = /^(?:access_token|refresh_token|id_token|token|api[_-]?key|key|password|passwd|pwd|secret|client_secret|signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token|auth|authorization|session|session_?id|sid|code)$/i
-
-/**
- * The URL as printed in messages: no `user:password@`, and secret-looking query values replaced by
- * `REDACTED`. Anything unparseable is returned untouched.
- */
-export function redactURL(url: string): string {
-  if (!url.includes('@') && !url.includes('?')) return url
-  try {
-    const parsed = new URL(url)
-    let changed = false
-    if (parsed.username || parsed.password) {
-      parsed.username = ''
-      parsed.password = ''
-      changed = true
-    }
-    for (const name of new Set(parsed.searchParams.keys())) {
-      if (SECRET_PARAMS.test(name)) {
-        parsed.searchParams.set(name, 'REDACTED')
-        changed = true
-      }
-    }
-    return changed ? parsed.href : url
-  }
-  catch {
-    return url
-  }
-}
+export { redactURL }
 
 /**
  * The final response had a status >= 400 (and `ignoreResponseError` was not set).
@@ -174,7 +144,7 @@ export class NetworkError extends FetchError {
 
   constructor(details: ErrorDetails) {
     const { code, runtimeCode, description } = classifyNetworkError(details.cause)
-    super(`${describeRequest(details.method, details.request)}: network error (${code}): ${redactURLsIn(description)}`, { cause: details.cause })
+    super(`${describeRequest(details.method, details.request)}: network error (${code}): ${redactText(description)}`, { cause: redactCause(details.cause) })
     init(this, 'NetworkError', details)
     this.code = code
     this.runtimeCode = runtimeCode
@@ -213,7 +183,7 @@ export class RedirectError extends FetchError {
   declare response: Response | undefined
 
   constructor(code: RedirectErrorCode, reason: string, redirectUrls: string[], response: Response | undefined, details: ErrorDetails) {
-    super(`${describeRequest(details.method, details.request)}: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    super(`${describeRequest(details.method, details.request)}: ${redactText(reason)}`, details.cause === undefined ? undefined : { cause: details.cause })
     init(this, 'RedirectError', details)
     this.code = code
     this.redirectUrls = redirectUrls.map(redactURL)
@@ -253,7 +223,7 @@ export class InvalidRequestError extends FetchError {
   constructor(reason: string, details: ErrorDetails) {
     // Found before any request (createSession(), mount()…): no request to name.
     const where = details.request === undefined && details.method === undefined ? 'fetch-session' : `${describeRequest(details.method, details.request)}: invalid request`
-    super(`${where}: ${reason}`, details.cause === undefined ? undefined : { cause: details.cause })
+    super(`${where}: ${redactText(reason)}`, details.cause === undefined ? undefined : { cause: redactCause(details.cause) })
     init(this, 'InvalidRequestError', details)
     Object.defineProperty(this, 'option', { value: details.option, enumerable: false, configurable: true, writable: true })
   }
@@ -319,9 +289,62 @@ export function isSessionError(value: unknown): value is FetchError {
   return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[kErrorKind] === 'string'
 }
 
-/** `text` with every URL in it passed through `redactURL` (a runtime's message may name the request or the proxy). */
-function redactURLsIn(text: string): string {
-  return text.replace(/\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]+/gi, url => redactURL(url))
+/** How deep `redactCause` follows `cause` (and an `AggregateError`'s `errors`). */
+const CAUSE_DEPTH = 8
+
+/**
+ * A runtime's error (the `cause` of a `NetworkError` or an `InvalidRequestError`, and its own
+ * causes) with the secrets it may carry redacted (`redactText`): its `message`, its `stack` and
+ * its enumerable string properties (Bun's `path` is the request's URL), in place, so the error
+ * keeps its class, `code` and the rest of what it says. One that cannot be changed (frozen) is
+ * replaced by an `Error` of the same name saying the same, redacted. This package's own errors
+ * are left as they are: their messages are redacted when they are made.
+ */
+function redactCause(cause: unknown, depth = 0, seen: Set<object> = new Set()): unknown {
+  if (typeof cause !== 'object' || cause === null || depth > CAUSE_DEPTH || seen.has(cause) || isSessionError(cause)) return cause
+  seen.add(cause)
+  const record = cause as Record<string, unknown>
+  let writable = true
+  const update = (key: string, value: unknown): void => {
+    if (!writable) return
+    try {
+      Object.defineProperty(cause, key, { value, writable: true, configurable: true, enumerable: Object.prototype.propertyIsEnumerable.call(cause, key) })
+    }
+    catch {
+      writable = false
+    }
+  }
+  const redacted: Record<string, unknown> = {}
+  for (const key of new Set(['message', 'stack', ...Object.keys(cause)])) {
+    let value: unknown
+    try {
+      value = record[key]
+    }
+    catch {
+      continue
+    }
+    if (typeof value === 'string') {
+      const clean = redactText(value)
+      redacted[key] = clean
+      if (clean !== value) update(key, clean)
+    }
+  }
+  if (Array.isArray(record.errors)) {
+    const errors = record.errors.map(item => redactCause(item, depth + 1, seen))
+    if (errors.some((item, index) => item !== (record.errors as unknown[])[index])) update('errors', errors)
+  }
+  const inner = 'cause' in record ? record.cause : undefined
+  const innerRedacted = redactCause(inner, depth + 1, seen)
+  if (innerRedacted !== inner) update('cause', innerRedacted)
+  if (writable) return cause
+  // Frozen: an Error of the same name that says the same, redacted.
+  const copy = new Error(String(redacted.message ?? ''), innerRedacted === undefined ? undefined : { cause: innerRedacted })
+  Object.defineProperty(copy, 'name', { value: (cause as Error).name, configurable: true, writable: true })
+  if (typeof redacted.stack === 'string') Object.defineProperty(copy, 'stack', { value: redacted.stack, configurable: true, writable: true })
+  for (const key of Object.keys(cause)) {
+    if (key !== 'message' && key !== 'stack' && key !== 'cause') (copy as unknown as Record<string, unknown>)[key] = key in redacted ? redacted[key] : record[key]
+  }
+  return copy
 }
 
 /** At most this much of the body is kept on `ParseError.snippet`. */

@@ -7,20 +7,45 @@
  * Copies any header form (object, `Headers`, array of tuples) into `target` with `set`, so a later
  * layer wins over an earlier one. A `null` or `undefined` value in an object removes the header
  * (the earlier layer's default), as requests does with `None`.
- * Throws the runtime's `TypeError` for invalid names or values (CR, LF, NUL…).
+ * Throws a `TypeError` for invalid names or values (CR, LF, NUL…) that names the header and never
+ * quotes its value: the runtime's own message would print the value (a token, a cookie) in full.
  */
 export function assignHeaders(target: Headers, source: HeadersInit | Record<string, unknown> | null | undefined): Headers {
   if (source === null || source === undefined) return target
   if (isHeadersLike(source) || Array.isArray(source)) {
-    for (const [key, value] of source as Iterable<[string, string]>) target.set(key, value)
+    for (const [key, value] of source as Iterable<[string, string]>) setHeader(target, key, value)
     return target
   }
   for (const key of Object.keys(source)) {
     const value = (source as Record<string, unknown>)[key]
     if (value === undefined || value === null) target.delete(key)
-    else target.set(key, Array.isArray(value) ? value.join(', ') : String(value))
+    else setHeader(target, key, Array.isArray(value) ? value.join(', ') : String(value))
   }
   return target
+}
+
+/** A header name: an RFC 9110 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** `target.set(name, value)`, or a `TypeError` naming the header without quoting its value. */
+export function setHeader(target: Headers, name: string, value: string): void {
+  try {
+    target.set(name, value)
+  }
+  catch {
+    throw invalidHeader(name, value)
+  }
+}
+
+/** Why `name: value` is not a header, in words that never quote the value. */
+export function invalidHeader(name: string, value: string): TypeError {
+  if (!TOKEN.test(name)) return new TypeError(`${JSON.stringify(name)} is not a valid header name (a header name is a token: letters, digits and !#$%&'*+-.^_\`|~)`)
+  // The fetch spec strips HTTP whitespace around a value; what is left may hold none of CR, LF or NUL.
+  const trimmed = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '')
+  const why = /[\r\n\0]/.test(trimmed)
+    ? 'it contains CR, LF or NUL'
+    : /[^\u0000-\u00FF]/.test(trimmed) ? 'it contains a character above U+00FF (header values are bytes)' : 'the runtime refused it'
+  return new TypeError(`the value of the header ${JSON.stringify(name)} is not a valid header value: ${why} (the value is not printed)`)
 }
 
 /**

@@ -18,6 +18,10 @@ import { checkAuth } from './auth'
 import { checkTimeout } from './retry'
 import type { AuthOptions, RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
 import { invalidOption } from './errors'
+import { cleanURL } from './url'
+import { own } from './own'
+
+export { own }
 
 /** Names of the hook options, in the order they are listed in the docs. */
 export const HOOK_NAMES: readonly ['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] = Object.freeze(['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] as const)
@@ -62,6 +66,11 @@ const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor',
 /** One layer of options, normalised. */
 export interface OptionLayer {
   baseURL: string | undefined
+  /**
+   * The origin of `baseURL` (`'null'` when it does not parse), computed once: where a session's
+   * credentials (`auth`, and default headers that carry them) belong.
+   */
+  origin: string | undefined
   query: Record<string, unknown> | undefined
   headers: Headers | undefined
   hooks: Partial<HookLists>
@@ -74,6 +83,11 @@ export interface OptionLayer {
   signals: AbortSignal[]
   /** `auth`; `false` turns off the auth of earlier layers. */
   auth: AuthOptions | false | undefined
+  /**
+   * The origin `auth` was given for: the `baseURL` origin of the layer that gave it (an
+   * `extend()` child inherits its parent's), or `undefined` for each request's own origin.
+   */
+  authOrigin: string | undefined
   /** `onDownloadProgress` (the later layer wins). */
   onDownloadProgress: RequestOptions['onDownloadProgress']
   /** `maxBodySize` (the later layer wins). */
@@ -82,10 +96,28 @@ export interface OptionLayer {
   rest: Record<string, unknown>
 }
 
-/** Reads an own property only (never one inherited from a polluted prototype). */
-export function own<T>(object: object | undefined, key: string): T | undefined {
-  if (!object || !Object.prototype.hasOwnProperty.call(object, key)) return undefined
-  return (object as Record<string, T>)[key]
+
+/** The origin of a `baseURL` as resolveURL reads it, or `'null'` (no http origin) when it does not parse. */
+export function originOf(baseURL: string): string {
+  try {
+    return new URL(cleanURL(baseURL)).origin
+  }
+  catch {
+    return 'null'
+  }
+}
+
+/**
+ * An option object as the session reads it: a plain object (or one without a prototype) becomes
+ * a copy with its own keys only and no prototype, so that a polluted `Object.prototype` is read
+ * neither by the session nor by the runtime it is handed to; anything else (a string, a URL, an
+ * array, a class instance such as a `Dispatcher` or a cookie jar) is returned as it is.
+ */
+export function ownRecord<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return value
+  return copyRecord(value as Record<string, unknown>) as T
 }
 
 /** Normalises one layer of options. Throws `TypeError` / `RangeError` for values that cannot work. */
@@ -123,8 +155,11 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
   const baseURL = own<string>(source, 'baseURL')
   if (baseURL !== undefined && typeof baseURL !== 'string') throw invalidOption('baseURL', '`baseURL` must be a string')
   const sensitive = own<readonly string[]>(source, 'sensitiveHeaders')
+  const auth = checkAuth(own(source, 'auth'))
+  const origin = baseURL === undefined ? undefined : originOf(baseURL)
   return {
     baseURL,
+    origin,
     query: query ? copyRecord(query) : undefined,
     headers,
     hooks,
@@ -134,7 +169,8 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
     maxRedirects,
     sensitiveHeaders: sensitive ? sensitive.map(name => String(name).toLowerCase()) : undefined,
     signals: signal ? [signal] : [],
-    auth: checkAuth(own(source, 'auth')),
+    auth,
+    authOrigin: auth ? origin : undefined,
     onDownloadProgress: checkFunction('onDownloadProgress', own(source, 'onDownloadProgress')),
     maxBodySize: checkSize(own(source, 'maxBodySize')),
     rest,
@@ -217,8 +253,10 @@ export function mergeLayers(base: OptionLayer, over: OptionLayer, headers: Heade
       retry = Object.assign(Object.create(null), left, right)
     }
   }
+  const baseURL = over.baseURL ?? base.baseURL
   return {
-    baseURL: over.baseURL ?? base.baseURL,
+    baseURL,
+    origin: over.baseURL === undefined ? base.origin : over.origin,
     query: base.query || over.query ? Object.assign(Object.create(null), base.query, over.query) : undefined,
     headers,
     hooks,
@@ -229,6 +267,9 @@ export function mergeLayers(base: OptionLayer, over: OptionLayer, headers: Heade
     sensitiveHeaders: base.sensitiveHeaders || over.sensitiveHeaders ? [...(base.sensitiveHeaders ?? []), ...(over.sensitiveHeaders ?? [])] : undefined,
     signals: [...base.signals, ...over.signals],
     auth: over.auth ?? base.auth,
+    // The parent's auth stays with the origin it was given for, whatever the child's baseURL;
+    // the child's own auth belongs to the child's base (issue 12 item 6).
+    authOrigin: over.auth !== undefined ? (over.auth ? (baseURL === undefined ? undefined : originOf(baseURL)) : undefined) : base.authOrigin,
     onDownloadProgress: over.onDownloadProgress ?? base.onDownloadProgress,
     maxBodySize: over.maxBodySize ?? base.maxBodySize,
     rest: Object.assign(Object.create(null), base.rest, over.rest),

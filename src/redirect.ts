@@ -1,7 +1,7 @@
 import type { Middleware } from './compose'
 import { callStateOf } from './compose'
 import type { CallState } from './compose'
-import { RedirectError } from './errors'
+import { RedirectError, redactURL } from './errors'
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
 import type { RedirectHop } from './types'
 import { DISCARD } from './response-hooks'
@@ -58,14 +58,14 @@ export function withRedirects(): Middleware {
         throw new RedirectError(code, reason, chain, response, details)
       }
 
-      if (mode === 'error') fail('ERR_REDIRECT_MODE', `redirect to ${JSON.stringify(location)} refused (redirect: 'error')`)
+      if (mode === 'error') fail('ERR_REDIRECT_MODE', `redirect to ${JSON.stringify(redactURL(location))} refused (redirect: 'error')`)
 
       let target: URL
       try {
         target = new URL(location, currentURL)
       }
       catch (cause) {
-        fail('ERR_REDIRECT_LOCATION', `invalid redirect location ${JSON.stringify(location)}`)
+        fail('ERR_REDIRECT_LOCATION', `invalid redirect location ${JSON.stringify(redactURL(location))}`)
         throw cause
       }
       // Fetch spec redirect step 6: only HTTP(S) (CVE-2022-33987: got followed unix: sockets).

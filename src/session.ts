@@ -15,13 +15,14 @@ import {
   isSessionError,
   NetworkError,
   ParseError,
+  redactURL,
   SessionClosedError,
   TimeoutError,
 } from './errors'
 import type { ErrorDetails } from './errors'
-import { assignHeaders, isOneShotBody, removedHeaders } from './headers'
+import { assignHeaders, CREDENTIAL_HEADERS, isOneShotBody, removedHeaders } from './headers'
 import { isNetworkError, isStaleConnectionError } from './network-errors'
-import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, toLayer } from './options'
+import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, ownRecord, toLayer } from './options'
 import type { HookLists, HookName, OptionLayer } from './options'
 import { authStateOf, withAuth } from './auth'
 import type { CallAuth } from './auth'
@@ -45,7 +46,7 @@ import type {
   SessionOptions,
   TransportOptions,
 } from './types'
-import { appendQuery, resolveURL } from './url'
+import { appendQuery, isAbsoluteURL, resolveURL } from './url'
 
 /** A way to send requests, owned by a session (its pool) or shared (the platform's). */
 export interface Transport {
@@ -78,7 +79,10 @@ export interface Adapter {
 const TRANSPORT_KEYS = ['proxy', 'tls', 'pool', 'http2', 'dispatcher'] as const
 
 interface Mount {
+  /** The prefix in its normalised form (two spellings of one prefix are one mount). */
   prefix: string
+  /** Where it applies: `findMount()` matches at an origin and path-segment boundary only. */
+  scope: MountScope
   layer: OptionLayer
   /** Header names the mount's `headers` remove (`null` or `undefined` values). */
   removed: string[]
@@ -146,7 +150,9 @@ export function createSessionFactory(adapter: Adapter): SessionFactory {
     const cookiesOption = own<SessionOptions['cookies']>(options, 'cookies')
     const jar = adapter.browser || !adapter.createCookieJar ? undefined : adapter.createCookieJar(cookiesOption)
     const transport = adapter.createTransport(pickTransportOptions(options), own<Fetch>(options, 'fetch'))
-    const limitOption = own<SessionOptions['limit']>(options, 'limit')
+    const limitOption = ownRecord(own<SessionOptions['limit']>(options, 'limit'))
+    // Not an object, its members would be read from the prototype (`limit: 5` would limit nothing).
+    if (limitOption !== undefined && (typeof limitOption !== 'object' || limitOption === null || Array.isArray(limitOption))) throw invalidOption('limit', '`limit` must be { concurrency, perHost, rps }')
     const limiter = limitOption === undefined ? undefined : new Limiter(limitOption)
     const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false }, limiter)
     // Validate the retry policy now: a bad one is a programming error, better seen at creation.
@@ -159,13 +165,18 @@ export function createSessionFactory(adapter: Adapter): SessionFactory {
   return { createSession, $fetch }
 }
 
+/**
+ * The transport options of `options`, own keys only, on an object without a prototype, and each
+ * option object (`tls`, `pool`, `{ url, noProxy }`) copied the same way: the adapters map them,
+ * and what they hand the runtime must not inherit from a polluted `Object.prototype` (issue 12 item 7).
+ */
 function pickTransportOptions(options: object): TransportOptions {
-  const picked: TransportOptions = {}
+  const picked: Record<string, unknown> = Object.create(null)
   for (const key of TRANSPORT_KEYS) {
     const value = own(options, key)
-    if (value !== undefined) (picked as Record<string, unknown>)[key] = value
+    if (value !== undefined) picked[key] = key === 'dispatcher' ? value : ownRecord(value)
   }
-  return picked
+  return picked as TransportOptions
 }
 
 function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: { closed: boolean }, limiter?: Limiter): Client {
@@ -346,7 +357,12 @@ function createSessionObject(client: Client): Session {
       if (own(options, key) !== undefined) throw invalidOption(key, `extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
     }
     const over = toLayer(options)
-    const headers = assignHeaders(new Headers(client.layer.headers), own<HeadersInit>(options, 'headers'))
+    const inherited = new Headers(client.layer.headers)
+    // The parent's credential headers belong to the parent's origin, not to a child's other base.
+    if (over.origin !== undefined && client.layer.origin !== undefined && over.origin !== client.layer.origin) {
+      for (const name of credentialHeaderNames(client.layer, over)) inherited.delete(name)
+    }
+    const headers = assignHeaders(inherited, own<HeadersInit>(options, 'headers'))
     const child = createClient(client.adapter, mergeLayers(client.layer, over, headers), client.jar, client.transport, [], [...client.mounts], client.root, client.limiter)
     child.policy = resolveRetry([child.layer.retry])
     child.native = client.native
@@ -356,6 +372,7 @@ function createSessionObject(client: Client): Session {
   session.create = session.extend as unknown as $Fetch['create']
   session.mount = (prefix: string, options: MountOptions) => {
     if (typeof prefix !== 'string' || prefix === '') throw invalidOption('prefix', 'mount() needs a non-empty URL prefix')
+    const scope = parseMountPrefix(prefix)
     refuseRequestOnly(options ?? {}, 'mount()')
     const transportOptions = pickTransportOptions(options ?? {})
     const transport = Object.keys(transportOptions).length > 0
@@ -364,8 +381,8 @@ function createSessionObject(client: Client): Session {
     if (transport) client.owned.push(transport)
     const mountHeaders = own<HeadersInit>(options, 'headers')
     const layer = toLayer(options as RequestOptions, mountHeaders ? assignHeaders(new Headers(), mountHeaders) : undefined)
-    const existing = client.mounts.findIndex(mount => mount.prefix === prefix)
-    const mount: Mount = { prefix, layer, removed: removedHeaders(mountHeaders), transport, policy: resolveRetry([client.layer.retry, layer.retry]) }
+    const existing = client.mounts.findIndex(mount => mount.prefix === scope.key)
+    const mount: Mount = { prefix: scope.key, scope, layer, removed: removedHeaders(mountHeaders), transport, policy: resolveRetry([client.layer.retry, layer.retry]) }
     if (existing === -1) client.mounts.push(mount)
     else client.mounts[existing] = mount
     // Longest prefix first, so the first match is the most specific one.
@@ -471,7 +488,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     layer = toLayer(options)
     const query = client.layer.query || layer.query ? { ...client.layer.query, ...layer.query } : undefined
     ;({ url, authorization } = resolveURL(href, layer.baseURL ?? client.layer.baseURL, query, client.adapter.fallbackBase?.()))
-    mount = findMount(client.mounts, url.href)
+    mount = findMount(client.mounts, url)
+    withoutForeignCredentials(headers, client.layer, url, layer, mount?.layer)
     // A mount's query fills in keys the URL, the session and the request leave out (a `null` there names the key too).
     appendQuery(url, mount?.layer.query, key => url.searchParams.has(key) || (query !== undefined && Object.prototype.hasOwnProperty.call(query, key)))
     for (const name of mount?.removed ?? []) headers.delete(name)
@@ -530,7 +548,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     maxRedirects: layer.maxRedirects ?? mount?.layer.maxRedirects ?? client.layer.maxRedirects ?? 20,
     onRedirect: hooks.onRedirect ?? [],
     sensitiveHeaders: sensitive,
-    transport: (mount?.transport ?? client.transport).fetch,
+    transport: hopTransport(client),
     history: [],
     method,
     auth: callAuth(client, layers, url),
@@ -754,8 +772,9 @@ function recordFailure(failure: HookFailure, error: unknown): never {
 
 /**
  * The `auth` of this call (the request's, else the mount's, else the session's; `false` turns it
- * off) and the origin it belongs to: the session's `baseURL` origin for session-wide credentials
- * when there is a base, otherwise the request's own origin.
+ * off) and the origin it belongs to: for session-wide credentials, the origin of the `baseURL` of
+ * the session that was given them (an `extend()` child keeps its parent's, unless it gives its
+ * own), otherwise the request's own origin.
  */
 function callAuth(client: Client, layers: OptionLayer[], url: URL): CallAuth | undefined {
   for (let index = layers.length - 1; index >= 0; index--) {
@@ -763,7 +782,7 @@ function callAuth(client: Client, layers: OptionLayer[], url: URL): CallAuth | u
     if (auth === undefined) continue
     if (auth === false) return undefined
     const fromSession = index === 0 && layers[0] === client.layer
-    const origin = fromSession && client.layer.baseURL ? new URL(client.layer.baseURL).origin : url.origin
+    const origin = fromSession ? (client.layer.authOrigin ?? url.origin) : url.origin
     return { options: auth, origin, state: authStateOf(auth) }
   }
   return undefined
@@ -810,9 +829,98 @@ function withHistory<T extends Response>(response: T, state: CallState): T {
   return response
 }
 
-function findMount(mounts: readonly Mount[], href: string): Mount | undefined {
+/**
+ * Where a mount applies. `key` is its normalised spelling; a scheme alone has no `origin`; `path`
+ * is `''` for a whole origin, `/v1` for `/v1` and below it (`/v1/…`, `/v1?…`, never `/v10`), or
+ * `/v1/` for what is below `/v1/`.
+ */
+interface MountScope {
+  key: string
+  protocol: string
+  origin: string | undefined
+  path: string
+}
+
+/** `https://` or `http:`: a prefix that names a scheme only (requests' `mount('https://', …)`). */
+const SCHEME_ONLY = /^(https?):(?:\/\/)?$/i
+
+/**
+ * Parses a `mount()` prefix: a scheme alone (`https://`), an origin (`https://api.example.com`,
+ * default ports normalised, so `:443` is the same mount), or an origin and a path
+ * (`https://api.example.com/v1`). What cannot be matched at an origin and path-segment boundary
+ * (no scheme or host, another scheme, userinfo, a query or fragment, a wildcard) is refused.
+ */
+function parseMountPrefix(prefix: string): MountScope {
+  const schemeOnly = SCHEME_ONLY.exec(prefix)
+  if (schemeOnly) {
+    const protocol = `${schemeOnly[1]!.toLowerCase()}:`
+    return { key: `${protocol}//`, protocol, origin: undefined, path: '' }
+  }
+  const refuse = (why: string): never => {
+    throw invalidOption('prefix', `mount() cannot match ${JSON.stringify(redactURL(prefix))}: ${why}; give a scheme ('https://'), an origin ('https://api.example.com') or an origin and a path ('https://api.example.com/v1')`)
+  }
+  if (!isAbsoluteURL(prefix)) refuse('a prefix is an absolute URL (a partial host or a relative path would match look-alike URLs)')
+  let url: URL
+  try {
+    url = new URL(prefix)
+  }
+  catch {
+    return refuse('it is not a valid URL')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse(`only http: and https: URLs are fetched, not ${url.protocol}`)
+  if (url.username || url.password) refuse('it carries credentials (user:password@), which a request URL never has')
+  if (url.search || url.hash || /[?#]/.test(prefix)) refuse('a query or fragment cannot be matched at a boundary')
+  if (url.hostname.includes('*')) refuse('wildcards are not supported (mount each host)')
+  const path = url.pathname === '/' ? '' : url.pathname
+  return { key: url.origin + path, protocol: url.protocol, origin: url.origin, path }
+}
+
+/** True when `url` is within `scope`: same scheme, same origin, and at or below its path, at a segment boundary. */
+function inScope(scope: MountScope, url: URL): boolean {
+  if (url.protocol !== scope.protocol) return false
+  if (scope.origin === undefined) return true
+  if (url.origin !== scope.origin) return false
+  const { path } = scope
+  if (path === '') return true
+  if (path.endsWith('/')) return url.pathname.startsWith(path)
+  return url.pathname === path || url.pathname.startsWith(`${path}/`)
+}
+
+/** The most specific mount whose scope holds `url` (mounts are kept longest prefix first). */
+function findMount(mounts: readonly Mount[], url: URL): Mount | undefined {
   for (const mount of mounts) {
-    if (href.startsWith(mount.prefix)) return mount
+    if (inScope(mount.scope, url)) return mount
   }
   return undefined
+}
+
+/**
+ * The transport of each hop of a call: the pool of the mount that holds the hop's URL, else the
+ * session's, as requests picks an adapter for each request of a redirect chain. So a mount's
+ * proxy, client certificate or `rejectUnauthorized: false` never serve a redirect off its prefix.
+ */
+function hopTransport(client: Client): Fetch {
+  if (!client.mounts.some(mount => mount.transport)) return client.transport.fetch
+  return (input, init) => {
+    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    return (findMount(client.mounts, new URL(href))?.transport ?? client.transport).fetch(input, init)
+  }
+}
+
+/** The headers that carry credentials for this session: those a redirect off the origin strips (`Host` aside), and the `sensitiveHeaders`. */
+function credentialHeaderNames(...layers: Array<OptionLayer | undefined>): string[] {
+  const names = CREDENTIAL_HEADERS.filter(name => name !== 'host')
+  for (const layer of layers) names.push(...(layer?.sensitiveHeaders ?? []))
+  return names
+}
+
+/**
+ * Removes from the session's default `headers` those that carry credentials when `url` is not on
+ * the origin of the session's `baseURL`: they were given for that origin, as `auth` was (an
+ * absolute URL elsewhere, a request's own `baseURL`). Without a `baseURL` they go to every
+ * request, as in requests. The request's and the mount's own headers are added after this.
+ */
+function withoutForeignCredentials(headers: Headers, session: OptionLayer, url: URL, ...others: Array<OptionLayer | undefined>): void {
+  if (session.origin === undefined || session.origin === url.origin) return
+  for (const name of credentialHeaderNames(session, ...others)) headers.delete(name)
 }

@@ -145,7 +145,9 @@ export function validateTlsOptions(tls: unknown): asserts tls is TlsOptions | un
   for (const key of Object.keys(tls)) {
     if (!TLS_KEYS.includes(key)) fail(`tls.${key}`, `it is not a TLS option fetch-session knows (${TLS_KEYS.join(', ')})`)
   }
-  const { rejectUnauthorized, ca, cert, key } = tls as Record<string, unknown>
+  // Own members only: a polluted Object.prototype.rejectUnauthorized must not turn verification off.
+  const member = (name: string): unknown => (Object.prototype.hasOwnProperty.call(tls, name) ? (tls as Record<string, unknown>)[name] : undefined)
+  const [rejectUnauthorized, ca, cert, key] = TLS_KEYS.map(member)
   if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') fail('tls.rejectUnauthorized', 'it must be a boolean')
   if (ca !== undefined) {
     const list = Array.isArray(ca) ? ca : [ca]

@@ -295,7 +295,8 @@ export interface TransportOptions {
 
 /**
  * HTTP authentication. Credentials go only to the origin they were given for: the request's
- * origin, or for a session with `baseURL`, the base's origin. A redirect to another origin never
+ * origin, or for a session with `baseURL`, the base's origin (an `extend()` child with another
+ * `baseURL` does not send its parent's there; its own `auth` is for its own base). A redirect to another origin never
  * carries them (a redirect back does). An `Authorization` header set by hand wins over `auth`.
  *
  * @example
@@ -322,7 +323,8 @@ export interface BearerAuthOptions {
   /**
    * Called when a request gets 401: returns the new token, which then replaces `bearer`; the
    * request is sent again once. Concurrent 401s share one refresh. A refresh that fails rejects
-   * those requests with `AuthError` (no loop); a second 401 is returned as `HTTPError`.
+   * those requests with `AuthError` (no loop); so does a 401 to the token the refresh returned,
+   * which starts no new refresh until a request with a token succeeds or 10 s have passed.
    */
   refresh?: () => MaybePromise<string>
 }
@@ -364,7 +366,9 @@ export interface RequestOptions<R extends ResponseType = ResponseType, T = any> 
   /**
    * Request headers; merged over the session's with `Headers` semantics (case-insensitive). In an
    * object, a `null` or `undefined` value removes the session's (or mount's) default for this
-   * request, as `None` does in requests: `{ 'User-Agent': null }`.
+   * request, as `None` does in requests: `{ 'User-Agent': null }`. As defaults of a session with a
+   * `baseURL`, those that carry credentials (`Authorization`, `Cookie`, `Proxy-Authorization`, the
+   * `sensitiveHeaders`) go to the base's origin only, as `auth` does.
    */
   headers?: HeadersInput | Record<string, string | null | undefined>
   /** The body. A plain object or array is sent as JSON (or form-encoded with that content type). */
@@ -504,7 +508,12 @@ export interface Session extends $Fetch, AsyncDisposableLike {
   /** A child session with merged defaults that shares this session's jar and pool. */
   extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | 'limit' | keyof TransportOptions>) => Session
   /**
-   * Defaults for URLs that start with `prefix` (longest prefix wins), like requests' `session.mount()`.
+   * Defaults for the URLs within `prefix` (the most specific prefix wins), like requests'
+   * `session.mount()`: a scheme (`'https://'`), an origin (`'https://api.example.com'`: that scheme,
+   * host and port exactly) or an origin and a path (`'https://api.example.com/v1'`: `/v1`, `/v1/…`
+   * and `/v1?…`, never `/v10`; with a trailing `/`, what is below it). Another form (no scheme, a
+   * partial host, userinfo, a query) is an `InvalidRequestError`. A mount's transport options
+   * serve the redirect hops within its prefix only.
    * Returns the session for chaining.
    */
   mount: (prefix: string, options: MountOptions) => Session

@@ -5,6 +5,7 @@
  * relative input can never carry the session's credentials to another origin
  * (CVE-2025-27152; catalogue #77).
  */
+import { redactURL } from './secrets'
 
 const SCHEME = /^[a-z][a-z\d+\-.]*:/i
 
@@ -81,14 +82,15 @@ export function resolveURL(rawInput: string, rawBaseURL: string | undefined, que
   if (isAbsoluteURL(input)) href = input
   else if (baseURL) href = joinURL(baseURL, input)
   else if (fallbackBase) href = new URL(input, fallbackBase).href
-  else throw new TypeError(`${JSON.stringify(input)} is not an absolute URL and no baseURL is set`)
+  else throw new TypeError(`${JSON.stringify(redactURL(input))} is not an absolute URL and no baseURL is set`)
 
   let url: URL
   try {
     url = new URL(href)
   }
   catch {
-    throw new TypeError(`${JSON.stringify(href)} is not a valid URL`)
+    // Printed without its userinfo and secret parameters: the message goes into logs.
+    throw new TypeError(`${JSON.stringify(redactURL(href))} is not a valid URL`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`unsupported URL scheme ${JSON.stringify(url.protocol)}: only http: and https: are fetched`)

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { RedirectError } from '../errors'
+import { RedirectError, redactURL } from '../errors'
 import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../session'
 import type { $Fetch, Fetch, Session, SessionOptions } from '../types'
@@ -40,7 +40,7 @@ function browserTransport(fetch: Fetch | undefined): Transport {
     const location = response.headers.get('location')
     const reason = location === null
       ? 'redirect refused (redirect: \'error\'; the browser does not reveal its target)'
-      : `redirect to ${JSON.stringify(location)} refused (redirect: 'error')`
+      : `redirect to ${JSON.stringify(redactURL(location))} refused (redirect: 'error')`
     throw new RedirectError('ERR_REDIRECT_MODE', reason, [url], response, { request: url, method })
   }
   return { fetch: send, close: base.close }

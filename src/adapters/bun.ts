@@ -75,11 +75,18 @@ function defaultCertificates(): string[] {
   return tls?.rootCertificates ? [...tls.rootCertificates] : []
 }
 
+/** An object without a prototype holding `values` (what is handed to Bun). */
+function bare<T extends object>(values: T): T {
+  return Object.assign(Object.create(null) as T, values)
+}
+
 /** Bun's options for a session's transport options. */
 function bunTransportOptions(options: TransportOptions): BunTransportOptions {
   const { proxy, tls, pool, http2 } = options
-  const session: Record<string, unknown> = {}
-  const request: Record<string, unknown> = {}
+  // No prototype: Bun reads these (and the request's init) as dictionaries, where a polluted
+  // Object.prototype would add `tls`, `proxy` or `rejectUnauthorized` (issue 12 item 7).
+  const session: Record<string, unknown> = Object.create(null)
+  const request: Record<string, unknown> = Object.create(null)
   if (options.dispatcher !== undefined) throw new UnsupportedOptionError('dispatcher', 'bun', `${NO_DISPATCHER_HINT} (Bun.FetchSession: use \`proxy\`, \`tls\`, \`pool\`, \`http2\`)`)
   validateTlsOptions(tls)
   if (http2 === true && !offersHttp2()) {
@@ -98,10 +105,10 @@ function bunTransportOptions(options: TransportOptions): BunTransportOptions {
       }
       url = proxy.url
     }
-    session.proxy = { url: String(url), respectNoProxy: false }
+    session.proxy = bare({ url: String(url), respectNoProxy: false })
   }
   if (tls) {
-    const bunTls: Record<string, unknown> = {}
+    const bunTls: Record<string, unknown> = Object.create(null)
     if (tls.rejectUnauthorized !== undefined) bunTls.rejectUnauthorized = tls.rejectUnauthorized
     if (tls.ca !== undefined) bunTls.ca = [...defaultCertificates(), ...(Array.isArray(tls.ca) ? tls.ca : [tls.ca])]
     if (tls.cert !== undefined) bunTls.cert = tls.cert
@@ -113,7 +120,7 @@ function bunTransportOptions(options: TransportOptions): BunTransportOptions {
   }
   if (pool?.keepAliveTimeout !== undefined) {
     // Bun takes whole seconds, and at least one.
-    session.keepAlive = { idleTimeout: Math.max(1, Math.ceil(pool.keepAliveTimeout / 1000)) }
+    session.keepAlive = bare({ idleTimeout: Math.max(1, Math.ceil(pool.keepAliveTimeout / 1000)) })
   }
   return { session, request }
 }
@@ -133,7 +140,7 @@ const bunAdapter: Adapter = {
     if (typeof FetchSession === 'function') {
       const pool = new FetchSession(settings)
       return {
-        fetch: refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, { ...init, ...request } as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun'),
+        fetch: refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, bare({ ...init, ...request }) as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun'),
         // Closes the idle connections now. A response still being read completes, and Bun then
         // keeps its connection in this pool until it idles out or the FetchSession is collected.
         close: async () => pool.close(),
@@ -142,8 +149,8 @@ const bunAdapter: Adapter = {
     if (settings.keepAlive) throw new UnsupportedOptionError('pool', 'bun', 'this Bun has no Bun.FetchSession, so a session has no pool of its own; upgrade Bun')
     // Per request, older Bun versions take the proxy as a URL string only.
     const proxy = settings.proxy as { url: string } | false | undefined
-    const extra = { ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request }
-    const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, ...extra } as RequestInit)
+    const extra = bare({ ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request })
+    const send: Fetch = (input, init) => globalThis.fetch(input, bare({ ...init, ...extra }) as RequestInit)
     return { fetch: refusingDispatcher(send, 'Bun'), close: async () => {} }
   },
   sharedTransport: fetch => fetchTransport(fetch, 'Bun'),

@@ -80,10 +80,16 @@ function environmentRoutes(runtime: DenoLike): ProxyRoutes | undefined {
   return routesFromEnvironment(env)
 }
 
+/** An object without a prototype holding `values` (what is handed to Deno). */
+function bare<T extends object>(values: T): T {
+  return Object.assign(Object.create(null) as T, values)
+}
+
 /** The options of `Deno.createHttpClient()` for a session's transport options (all but the proxy). */
 function httpClientOptions(options: TransportOptions): Record<string, unknown> {
   const { tls, pool, http2 } = options
-  const client: Record<string, unknown> = {}
+  // No prototype: a polluted Object.prototype must add no `caCerts` or `proxy` (issue 12 item 7).
+  const client: Record<string, unknown> = Object.create(null)
   if (options.dispatcher !== undefined) throw new UnsupportedOptionError('dispatcher', 'deno', `${NO_DISPATCHER_HINT} (Deno.createHttpClient: use \`proxy\`, \`tls\`, \`pool\`, \`http2\`)`)
   validateTlsOptions(tls)
   if (tls) {
@@ -188,7 +194,7 @@ const denoAdapter: Adapter = {
     const clientFor = (proxy: string | undefined): HttpClientLike => {
       let client = clients.get(proxy ?? '')
       if (!client) {
-        client = runtime.createHttpClient(proxy === undefined ? settings : { ...settings, proxy: { url: proxy } })
+        client = runtime.createHttpClient(proxy === undefined ? settings : bare({ ...settings, proxy: bare({ url: proxy }) }))
         clients.set(proxy ?? '', client)
       }
       return client
@@ -196,11 +202,11 @@ const denoAdapter: Adapter = {
     let send: Fetch
     if (plan.kind === 'routes') {
       const { routes } = plan
-      send = (input, init) => globalThis.fetch(input, { ...init, client: clientFor(proxyFor(routes, inputURL(input))) } as RequestInit)
+      send = (input, init) => globalThis.fetch(input, bare({ ...init, client: clientFor(proxyFor(routes, inputURL(input))) }) as RequestInit)
     }
     else {
       const client = clientFor(plan.kind === 'fixed' ? plan.url : undefined)
-      send = (input, init) => globalThis.fetch(input, { ...init, client } as RequestInit)
+      send = (input, init) => globalThis.fetch(input, bare({ ...init, client }) as RequestInit)
     }
     let closed = false
     return {

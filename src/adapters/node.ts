@@ -220,28 +220,51 @@ function settleAll(promises: Array<Promise<void>>, callback: (() => void) | unde
   else return done
 }
 
+/**
+ * An object without a prototype holding `values`: what is handed to undici, so that a polluted
+ * `Object.prototype` adds no option to it (issue 12 item 7).
+ */
+function bare<T extends object>(values: T): T {
+  return Object.assign(Object.create(null) as T, values)
+}
+
+/**
+ * The TLS settings of a connection, with an own value for every member of `tls` whether given or
+ * not: undici spreads them into the options of `tls.connect()`, and node:tls reads `ca`, `cert`,
+ * `key` (and `pfx`, `passphrase`, `secureContext`) of that object through its prototype, so a
+ * polluted `Object.prototype.ca` would otherwise be trusted and `rejectUnauthorized` set off.
+ */
+function tlsConnectOptions(tlsOptions: TransportOptions['tls']): Record<string, unknown> {
+  return bare({
+    rejectUnauthorized: tlsOptions?.rejectUnauthorized ?? true,
+    ca: tlsOptions?.ca === undefined ? undefined : withDefaultRoots(tlsOptions.ca),
+    cert: tlsOptions?.cert,
+    key: tlsOptions?.key,
+    pfx: undefined,
+    passphrase: undefined,
+    secureContext: undefined,
+  })
+}
+
 /** Builds the undici dispatcher for a session's transport options. */
 function createDispatcher(options: TransportOptions): Dispatcher {
   const { proxy, tls: tlsOptions, pool, http2 } = options
-  const connect: Record<string, unknown> = {}
-  if (tlsOptions) {
-    if (tlsOptions.rejectUnauthorized !== undefined) connect.rejectUnauthorized = tlsOptions.rejectUnauthorized
-    if (tlsOptions.ca !== undefined) connect.ca = withDefaultRoots(tlsOptions.ca)
-    if (tlsOptions.cert !== undefined) connect.cert = tlsOptions.cert
-    if (tlsOptions.key !== undefined) connect.key = tlsOptions.key
-  }
-  const poolOptions = {
-    ...(pool?.connections !== undefined ? { connections: pool.connections } : {}),
-    ...(pool?.keepAliveTimeout !== undefined ? { keepAliveTimeout: pool.keepAliveTimeout } : {}),
-  }
-  const agentOptions: Agent.Options = {
+  const connect = tlsConnectOptions(tlsOptions)
+  // Own values even when not given (undici's defaults: no cap, 4 s): undici copies these options
+  // into objects of its own and reads them there, through a possibly polluted prototype.
+  const poolOptions = bare({
+    connections: pool?.connections ?? null,
+    keepAliveTimeout: pool?.keepAliveTimeout ?? 4000,
+  })
+  const agentOptions: Agent.Options = bare({
     ...poolOptions,
-    ...(http2 ? { allowH2: true } : {}),
-    ...(Object.keys(connect).length > 0 ? { connect } : {}),
-  }
+    allowH2: http2 === true,
+    connect,
+  })
   const direct = (): Dispatcher => new Agent(agentOptions)
   const poolFor = (origin: string | URL, factoryOptions: object): Dispatcher => {
-    const merged = { ...poolOptions, ...factoryOptions } as Pool.Options
+    // The connection to the proxy itself: the default TLS settings, never the target's.
+    const merged = bare({ ...poolOptions, connect: tlsConnectOptions(undefined), ...factoryOptions }) as Pool.Options
     return merged.connections === 1 ? new Client(origin, merged) : new Pool(origin, merged)
   }
   const through = (uri: string): Dispatcher => new SchemeSplit(
@@ -249,7 +272,7 @@ function createDispatcher(options: TransportOptions): Dispatcher {
     // send it (a stock squid refuses CONNECT to ports but 443), on connections with the pool settings.
     new AbsoluteFormProxy(uri, poolFor),
     // CONNECT for `https://`: the proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
-    new ProxyAgent({ ...agentOptions, uri, ...(Object.keys(connect).length > 0 ? { requestTls: connect } : {}) }),
+    new ProxyAgent(bare({ ...agentOptions, uri, requestTls: connect, proxyTls: tlsConnectOptions(undefined) })),
   )
   if (proxy === false) return direct()
   if (proxy === undefined || proxy === true) {

@@ -169,7 +169,7 @@ export type FromNetscape = (text: string, options?: FromNetscapeOptions) => Prom
 export function createFromNetscape(jarClass: CookieJarClass | undefined): FromNetscape {
   return async function fromNetscape(text, options = {}) {
     if (typeof text !== 'string') throw invalidOption('text', 'fromNetscape() takes the text of a cookies.txt file')
-    const { jar } = options
+    const jar = Object.hasOwn(options, 'jar') ? options.jar : undefined
     const builder = jar ? (jar as unknown as { constructor: CookieJarClass }).constructor : jarClass
     if (!builder || typeof builder.deserialize !== 'function') {
       throw invalidOption('jar', jar
@@ -182,7 +182,7 @@ export function createFromNetscape(jarClass: CookieJarClass | undefined): FromNe
       await builder.deserialize({ cookies }, (jar as unknown as { store: Store }).store)
       return jar
     }
-    return builder.deserialize({ cookies }, options.store)
+    return builder.deserialize({ cookies }, Object.hasOwn(options, 'store') ? options.store : undefined)
   }
 }
 

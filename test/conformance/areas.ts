@@ -6,6 +6,7 @@ import { choices } from './areas/choices'
 import { networkErrors } from './areas/network-errors'
 import { requests } from './areas/requests'
 import { securityCookies } from './areas/security-cookies'
+import { securityCredentials } from './areas/security-credentials'
 import { transportArea } from './areas/transport'
 import type { SuiteArea } from './suite'
 
@@ -16,4 +17,5 @@ export const AREAS: readonly SuiteArea[] = [
   transportArea,
   requests,
   securityCookies,
+  securityCredentials,
 ]

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { AuthError, createSession, HTTPError } from '../../src/index'
+import { AuthError, createSession } from '../../src/index'
 import { digestHeader, parseDigestChallenge } from '../../src/auth'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
@@ -148,12 +148,12 @@ describe('Bearer', () => {
     await session.close()
   })
 
-  it('a second 401 after the refresh is returned as HTTPError, not refreshed again', async () => {
+  it('a second 401 after the refresh is an AuthError, not refreshed again (issue 12 item 9)', async () => {
     let refreshes = 0
     const session = createSession({ baseURL: server.url, auth: { bearer: 'stale', refresh: async () => (refreshes++, 'still-bad') } })
     const error = await session('/api/users/1').catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(HTTPError)
-    expect((error as HTTPError).status).toBe(401)
+    expect(error).toBeInstanceOf(AuthError)
+    expect((error as AuthError).message).toMatch('the server answered 401 to the token the refresh returned')
     expect(refreshes).toBe(1)
     expect(server.requests).toHaveLength(2)
     await session.close()

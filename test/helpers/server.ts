@@ -46,6 +46,8 @@
  *   /raw-body?body=…&type=…&status=200   `body` as is, with that Content-Type (none when `type` is absent)
  *   /digest-auth/…?require-cookie=1   as httpbin: the challenge sets `fake=fake_value`, and an
  *                           answer without that cookie gets a new challenge
+ *   /stored-redirect (POST) stores the body as a Location, answers { id }; /stored-redirect/:id?status_code=302
+ *                           then redirects there, so the Location is never in the request's URL
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -640,7 +642,23 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       res.end(body)
       return
     }
+    case 'stored-redirect': {
+      // The Location is stored first, so that it never appears in the URL of the request that gets it.
+      if (req.method === 'POST') {
+        const id = randomUUID()
+        storedLocations.set(id, seen.body)
+        return send(res, 200, { id })
+      }
+      const location = storedLocations.get(parts[1] ?? '')
+      if (location === undefined) return send(res, 404, { error: 'no such stored redirect' })
+      res.writeHead(Number(url.searchParams.get('status_code') ?? 302), { 'location': location, 'content-length': '0' })
+      res.end()
+      return
+    }
     default:
       return send(res, 404, { error: 'not found', path })
   }
 }
+
+/** The Locations of /stored-redirect, by id (shared by every server of the process). */
+const storedLocations = new Map<string, string>()

@@ -111,6 +111,23 @@ describe('credentials on redirects (#1–#5; CVE-2022-0155, CVE-2023-45143, CVE-
   })
 })
 
+describe('307 and 308 to another origin (issue 12, choice: the fetch spec and requests, not got)', () => {
+  it.each([307, 308])('%i: the method and body are sent again, Authorization, Cookie and sensitiveHeaders are not', async (status) => {
+    const session = createSession({ headers: { Authorization: 'Bearer secret' }, sensitiveHeaders: ['X-Api-Key'] })
+    await session.cookies!.setCookie('jar=a; Path=/', server.url)
+    // Another host (cookies ignore ports): the jar's cookie of 127.0.0.1 is not for localhost.
+    const echoed = await session(redirectTo(server.url, `${server.altUrl}/anything/landing`, status), { method: 'POST', body: { moved: status }, headers: { 'Cookie': 'mine=1', 'X-Api-Key': 'k' } })
+    const [atA, atB] = server.requests
+    expect([atA!.method, atA!.headers.authorization, atA!.headers['x-api-key']]).toEqual(['POST', 'Bearer secret', 'k'])
+    expect(atA!.headers.cookie).toMatch('mine=1')
+    expect(atB!.host).toBe(`localhost:${server.port}`)
+    expect([atB!.method, atB!.path, atB!.body, atB!.headers['content-type']]).toEqual(['POST', '/anything/landing', JSON.stringify({ moved: status }), 'application/json'])
+    expect([atB!.headers.authorization, atB!.headers.cookie, atB!.headers['x-api-key']]).toEqual([undefined, undefined, undefined])
+    expect(echoed.json).toEqual({ moved: status })
+    await session.close()
+  })
+})
+
 describe('targets a redirect may not reach', () => {
   // #15: fetch spec redirect step 6; CVE-2022-33987 (got followed a redirect to a unix: socket).
   it.each(['file:///etc/passwd', 'data:text/plain,x', 'javascript:alert(1)', 'ftp://127.0.0.1/x', 'about:blank'])('refuses a redirect to %s', async (location) => {

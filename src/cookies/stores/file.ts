@@ -44,6 +44,7 @@ import { BaseCookieStore, CookieIndex, parseDocument, stringifyDocument } from '
 import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
 import { invalidOption } from '../../errors'
+import { own } from '../../own'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -120,7 +121,7 @@ export class FileCookieStore extends BaseCookieStore {
     this.lockPath = `${this.path}.lock`
     this.settings = { ...DEFAULTS }
     for (const key of Object.keys(DEFAULTS) as Array<keyof FileStoreOptions>) {
-      const value = options[key]
+      const value = own<unknown>(options, key)
       if (value === undefined) continue
       if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw invalidOption(key, `the file store's \`${key}\` must be a number >= 0`)
       this.settings[key] = value

@@ -31,6 +31,7 @@ import { BaseCookieStore, cookieFromJSON, cookieToJSON, isExpired, sortByCreatio
 import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
 import { invalidOption } from '../../errors'
+import { own } from '../../own'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -83,12 +84,12 @@ export class UnstorageCookieStore extends BaseCookieStore {
         throw invalidOption('storage', `createUnstorageStore() needs an unstorage storage (createStorage() from 'unstorage'); this one has no ${method}()`)
       }
     }
-    const base = normalizeBase(options.base ?? 'fetch-session:cookies')
+    const base = normalizeBase(own<string>(options, 'base') ?? 'fetch-session:cookies')
     if (base === '') throw invalidOption('base', 'the unstorage store\'s `base` must not be empty (removeAllCookies() removes every key under it)')
     this.synchronous = false
     this.storage = storage
     this.base = base
-    this.ttl = options.ttl ?? false
+    this.ttl = own<UnstorageStoreOptions['ttl']>(options, 'ttl') ?? false
   }
 
   /** Nothing is buffered: every change was written when it was made. */

@@ -47,6 +47,7 @@ import { BaseCookieStore, cookieFromJSON, cookieToJSON, isExpired, parseDocument
 import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
 import { invalidOption } from '../../errors'
+import { own } from '../../own'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -118,9 +119,9 @@ export class WebStorageCookieStore extends BaseCookieStore {
     if (!storage || typeof storage.getItem !== 'function' || typeof storage.setItem !== 'function' || typeof storage.removeItem !== 'function') {
       throw invalidOption('storage', 'createWebStorageStore() needs a Web Storage object (localStorage, sessionStorage, or one with getItem, setItem and removeItem)')
     }
-    const key = options.key ?? 'fetch-session:cookies'
+    const key = own<string>(options, 'key') ?? 'fetch-session:cookies'
     if (typeof key !== 'string' || key === '') throw invalidOption('key', 'the web storage store\'s `key` must be a non-empty string')
-    const maxBytes = options.maxBytes ?? 1_000_000
+    const maxBytes = own<number>(options, 'maxBytes') ?? 1_000_000
     if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 8192) {
       throw invalidOption('maxBytes', 'the web storage store\'s `maxBytes` must be a whole number of at least 8192 (a cookie of 4096 bytes must fit, with its attributes)')
     }
@@ -526,7 +527,7 @@ function isQuotaError(error: unknown): boolean {
 export function createWebStorageStore(storage?: WebStorageLike, options?: WebStorageStoreOptions): WebStorageCookieStore {
   const chosen = storage ?? (globalThis as { localStorage?: WebStorageLike }).localStorage
   if (!chosen) {
-    throw new CookieStoreError('ERR_COOKIE_STORE_UNAVAILABLE', options?.key ?? 'fetch-session:cookies', 'this runtime has no localStorage: pass a storage to createWebStorageStore() (sessionStorage, or any object with getItem, setItem and removeItem), or use fetch-session/stores/file')
+    throw new CookieStoreError('ERR_COOKIE_STORE_UNAVAILABLE', (options ? own<string>(options, 'key') : undefined) ?? 'fetch-session:cookies', 'this runtime has no localStorage: pass a storage to createWebStorageStore() (sessionStorage, or any object with getItem, setItem and removeItem), or use fetch-session/stores/file')
   }
   return new WebStorageCookieStore(chosen, options)
 }
