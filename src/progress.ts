@@ -1,3 +1,4 @@
+import { withBody } from './body-response'
 import type { Middleware } from './compose'
 import { callStateOf } from './compose'
 import { BodyTooLargeError } from './errors'
@@ -55,10 +56,7 @@ export function withBodyWatch(): Middleware {
       },
       cancel: reason => reader.cancel(reason),
     })
-    const watched = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
-    for (const key of ['url', 'redirected'] as const) {
-      Object.defineProperty(watched, key, { value: response[key], configurable: true })
-    }
-    return watched
+    // Not `new Response(body, { status })`: it refuses statuses outside 200–599 (issue 12 item 14).
+    return withBody(response, body)
   }
 }
