@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import * as tls from 'node:tls'
 import { Agent, Client, Dispatcher, FormData as UndiciFormData, fetch as undiciFetch, getGlobalDispatcher, Pool, ProxyAgent } from 'undici'
@@ -330,11 +331,18 @@ const nodeAdapter: Adapter = {
     const dispatcher = createDispatcher(options)
     return {
       fetch: createDispatchFetch({ dispatcher, fallback: undiciFetchOn(dispatcher), userAgent: 'undici' }),
-      close: () => dispatcher.close(),
+      // destroy(), not close(): undici's close() waits for every request in flight, a hanging one
+      // or a body nobody reads included (issue 12 item 10). What is still on the wire fails with
+      // `reason`, the session's SessionClosedError, and the sockets are closed at once.
+      close: reason => dispatcher.destroy(reason ?? null),
+      abortsOnClose: true,
     }
   },
   sharedTransport: fetch => (fetch ? fetchTransport(fetch) : createSharedTransport()),
   createCookieJar,
+  // Every call of a session may listen to its close signal: no MaxListenersExceededWarning for it.
+  // (Infinity, not 0: Node 20's getMaxListeners(), which undici's fetch calls, throws for 0.)
+  sharedSignal: signal => setMaxListeners(Number.POSITIVE_INFINITY, signal),
 }
 
 const factory = createSessionFactory(nodeAdapter)
