@@ -33,7 +33,8 @@ import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../session'
 import { validateTlsOptions } from '../tls-options'
-import { decodersFor, decodeStream } from '../transports/decode'
+import { createDecoders, decodeStream } from '../transports/decode'
+import type { DecoderModules, Decoders } from '../transports/decode'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
 
@@ -124,6 +125,19 @@ function bunTransportOptions(options: TransportOptions): BunTransportOptions {
   return { session, request }
 }
 
+let codecs: Decoders | undefined
+
+/** The decoders, made of Bun's `node:zlib` and `node:stream` on first use. */
+function bunDecoders(): Decoders {
+  if (codecs) return codecs
+  const load = processLike()?.getBuiltinModule
+  const zlib = load?.('node:zlib') as DecoderModules['zlib'] | undefined
+  const stream = load?.('node:stream') as { Transform: DecoderModules['Transform'] } | undefined
+  if (!zlib || !stream) throw new TypeError('fetch-session: this Bun has no process.getBuiltinModule() to load node:zlib, which maxBodySize needs; upgrade Bun')
+  codecs = createDecoders({ zlib, Transform: stream.Transform })
+  return codecs
+}
+
 /**
  * `send`, decoding the body itself for a call with a `maxBodySize`: Bun's fetch inflates a body
  * ahead of its reader, so a br bomb of 300 bytes grew the process by 330-540 MB before the limit
@@ -138,7 +152,7 @@ function decodingItself(send: Fetch): TransportFetch {
     const response = await send(input, { ...init, decompress: false } as RequestInit)
     const header = response.headers.get('content-encoding')
     if (header === null || !response.body) return response
-    const decoders = decodersFor(header)
+    const decoders = bunDecoders().decodersFor(header)
     if (decoders === undefined) return response
     if (decoders instanceof Error) {
       response.body.cancel().catch(() => {})

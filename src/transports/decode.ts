@@ -8,89 +8,112 @@
  * 300-byte br bomb is 384 MB of output). A `DecompressionStream` cannot promise that: it enqueues
  * all the output of a chunk at once, and has no br (issue 12 item 13).
  *
+ * It imports nothing: the caller hands it `node:zlib` and `node:stream`'s `Transform` (the Node
+ * transport imports them; the Bun adapter asks `process.getBuiltinModule`, so that its module
+ * stays free of `node:` imports for bundlers that target no platform).
+ *
  * @module
  */
-import { Transform } from 'node:stream'
-import * as zlib from 'node:zlib'
+import type { Transform } from 'node:stream'
+import type * as Zlib from 'node:zlib'
+
+/** The built-in modules the decoders are made of. */
+export interface DecoderModules {
+  zlib: typeof Zlib
+  Transform: typeof Transform
+}
+
+/** What `createDecoders()` gives. */
+export interface Decoders {
+  /** A decoder for one content coding, or `undefined` for a coding fetch does not decode. */
+  createDecoder: (coding: string) => Transform | undefined
+  /**
+   * The decoders of a `Content-Encoding` value, the one to apply first first, not yet piped: none
+   * (`undefined`) when the body is to be given as it came (no coding, or one fetch does not
+   * decode, as fetch does), an `Error` when there are too many codings.
+   */
+  decodersFor: (header: string) => Transform[] | Error | undefined
+}
 
 /** Most codings in one `Content-Encoding` (undici's limit, so that a response cannot stack decoders without end). */
 const MAX_CODINGS = 5
 
-/** A decoder for one content coding, or `undefined` for a coding fetch does not decode. */
-export function createDecoder(coding: string): Transform | undefined {
-  // Lenient on a truncated stream, as fetch is (undici uses the same flush options).
-  if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH })
-  if (coding === 'deflate') return new InflateAuto()
-  if (coding === 'br') return zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
-  const zstd = (zlib as unknown as { createZstdDecompress?: (options: object) => Transform }).createZstdDecompress
-  const constants = zlib.constants as unknown as Record<string, number>
-  if (coding === 'zstd' && typeof zstd === 'function') return zstd({ flush: constants.ZSTD_e_continue, finishFlush: constants.ZSTD_e_end })
-  return undefined
-}
+/** The decoders, made of `modules`. */
+export function createDecoders(modules: DecoderModules): Decoders {
+  const { zlib, Transform } = modules
 
-/**
- * The decoders of a `Content-Encoding` value, the one to apply first first, not yet piped: none
- * (`undefined`) when the body is to be given as it came (no coding, or one fetch does not decode,
- * as fetch does), an `Error` when there are too many codings.
- */
-export function decodersFor(header: string): Transform[] | Error | undefined {
-  const codings = header.toLowerCase().split(',')
-  if (codings.length > MAX_CODINGS) return new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is ${MAX_CODINGS}`)
-  const decoders: Transform[] = []
-  for (let index = codings.length - 1; index >= 0; index--) {
-    const coding = codings[index]!.trim()
-    if (coding === '' || coding === 'identity') continue
-    const decoder = createDecoder(coding)
-    if (!decoder) {
-      for (const each of decoders) each.destroy()
-      return undefined
-    }
-    decoders.push(decoder)
-  }
-  return decoders.length === 0 ? undefined : decoders
-}
+  /**
+   * `deflate` as servers send it: zlib-wrapped (RFC 1950) or raw (RFC 1951), told apart by the
+   * first byte (undici `InflateStream`). The inner inflater is paused while this stream's output
+   * is not read, so a deflate bomb stops inflating too.
+   */
+  class InflateAuto extends Transform {
+    #inner: Zlib.Inflate | Zlib.InflateRaw | undefined
 
-/**
- * `deflate` as servers send it: zlib-wrapped (RFC 1950) or raw (RFC 1951), told apart by the
- * first byte (undici `InflateStream`). The inner inflater is paused while this stream's output
- * is not read, so a deflate bomb stops inflating too.
- */
-export class InflateAuto extends Transform {
-  #inner: zlib.Inflate | zlib.InflateRaw | undefined
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (!this.#inner) {
-      if (chunk.length === 0) {
-        callback()
-        return
+    override _transform(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+      if (!this.#inner) {
+        if (chunk.length === 0) {
+          callback()
+          return
+        }
+        const options = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }
+        const inner = (chunk[0]! & 0x0F) === 0x08 ? zlib.createInflate(options) : zlib.createInflateRaw(options)
+        inner.on('data', (data: Buffer) => {
+          if (!this.push(data)) inner.pause()
+        })
+        inner.on('end', () => this.push(null))
+        inner.on('error', error => this.destroy(error))
+        this.#inner = inner
       }
-      const options = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }
-      const inner = (chunk[0]! & 0x0F) === 0x08 ? zlib.createInflate(options) : zlib.createInflateRaw(options)
-      inner.on('data', (data: Buffer) => {
-        if (!this.push(data)) inner.pause()
-      })
-      inner.on('end', () => this.push(null))
-      inner.on('error', error => this.destroy(error))
-      this.#inner = inner
+      this.#inner.write(chunk, encoding, callback)
     }
-    this.#inner.write(chunk, encoding, callback)
+
+    override _read(size: number): void {
+      this.#inner?.resume()
+      super._read(size)
+    }
+
+    override _final(callback: (error?: Error | null) => void): void {
+      if (this.#inner) this.#inner.end()
+      else this.push(null)
+      callback()
+    }
+
+    override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+      this.#inner?.destroy()
+      callback(error)
+    }
   }
 
-  override _read(size: number): void {
-    this.#inner?.resume()
-    super._read(size)
+  const createDecoder = (coding: string): Transform | undefined => {
+    // Lenient on a truncated stream, as fetch is (undici uses the same flush options).
+    if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH })
+    if (coding === 'deflate') return new InflateAuto()
+    if (coding === 'br') return zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
+    const zstd = (zlib as unknown as { createZstdDecompress?: (options: object) => Transform }).createZstdDecompress
+    const constants = zlib.constants as unknown as Record<string, number>
+    if (coding === 'zstd' && typeof zstd === 'function') return zstd({ flush: constants.ZSTD_e_continue, finishFlush: constants.ZSTD_e_end })
+    return undefined
   }
 
-  override _final(callback: (error?: Error | null) => void): void {
-    if (this.#inner) this.#inner.end()
-    else this.push(null)
-    callback()
+  const decodersFor = (header: string): Transform[] | Error | undefined => {
+    const codings = header.toLowerCase().split(',')
+    if (codings.length > MAX_CODINGS) return new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is ${MAX_CODINGS}`)
+    const decoders: Transform[] = []
+    for (let index = codings.length - 1; index >= 0; index--) {
+      const coding = codings[index]!.trim()
+      if (coding === '' || coding === 'identity') continue
+      const decoder = createDecoder(coding)
+      if (!decoder) {
+        for (const each of decoders) each.destroy()
+        return undefined
+      }
+      decoders.push(decoder)
+    }
+    return decoders.length === 0 ? undefined : decoders
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#inner?.destroy()
-    callback(error)
-  }
+  return { createDecoder, decodersFor }
 }
 
 /**

@@ -25,11 +25,12 @@
  * async iterables, `FormData` or anything else.
  */
 import type { Dispatcher } from 'undici'
-import type { Transform } from 'node:stream'
+import { Transform } from 'node:stream'
+import * as zlib from 'node:zlib'
 import { isSessionError } from '../errors'
 import type { Fetch } from '../types'
 import { BodySource } from './body-source'
-import { createDecoder } from './decode'
+import { createDecoders } from './decode'
 import { leanHeaders } from './lean-headers'
 import { leanResponse } from './lean-response'
 
@@ -263,6 +264,8 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
     })
   }
 }
+
+const { createDecoder } = createDecoders({ zlib, Transform })
 
 /**
  * One request: undici's (legacy, raw-header) dispatch handler, the abort listener, and the body
