@@ -55,6 +55,12 @@ export interface CallState {
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined
   /** The largest decoded body accepted, in bytes. */
   maxBodySize: number | undefined
+  /**
+   * The `BodyTooLargeError` the body watch failed the body with: the call rejects with it even
+   * where reading the body reports another error (Chromium's `arrayBuffer()` rejects with
+   * "Failed to fetch" whatever the stream failed with).
+   */
+  bodyError?: unknown
   /** The caller's `parseResponse`, run by the session's JSON parsing (which turns its throw into `ParseError`). */
   parseResponse: ((text: string) => unknown) | undefined
   /**

@@ -48,7 +48,9 @@ export function withBodyWatch(): Middleware {
         loaded += chunk.value.byteLength
         if (limit !== undefined && loaded > limit) {
           reader.cancel().catch(() => {})
-          controller.error(tooLarge())
+          const error = tooLarge()
+          if (state) state.bodyError = error
+          controller.error(error)
           return
         }
         report(loaded, false)

@@ -603,6 +603,8 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     if (failure.failed && error === failure.error) return error
     // Whatever the transport made of it (an abort, a destroyed pool), the session was closed.
     if (scope.kind === 'closed' && scope.signal.aborted) return abortError('closed')
+    // The body watch's own error, however the platform reported the failed read.
+    if (callState.bodyError !== undefined) return callState.bodyError
     let cause = error
     if (cause instanceof FetchError && !isSessionError(cause)) {
       const response = (cause as FetchError).response
