@@ -62,6 +62,13 @@ export interface Transport {
    * Its calls then need no signal for `close()`; other transports are given the session's.
    */
   abortsOnClose?: boolean
+  /**
+   * True when a request and its body settle as soon as its signal aborts (Deno's and Bun's own
+   * fetch): a call on the session's shared close signal is then not raced against it (no
+   * listener and no promise of ours per call). A custom `fetch` is raced, so that one ignoring
+   * the signal cannot hold a call past `close()`.
+   */
+  honoursSignal?: boolean
 }
 
 /** What a runtime adapter provides to the engine. */
@@ -587,6 +594,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     onDownloadProgress: layer.onDownloadProgress ?? mount?.layer.onDownloadProgress ?? client.layer.onDownloadProgress,
     maxBodySize: layer.maxBodySize ?? mount?.layer.maxBodySize ?? client.layer.maxBodySize,
     parseResponse: typeof rest.parseResponse === 'function' ? rest.parseResponse as (text: string) => unknown : undefined,
+    signal: undefined,
   }
   // `user:password@` in the URL is Basic auth, unless `auth` or an Authorization header says otherwise.
   if (authorization && !headers.has('authorization') && !callState.auth) headers.set('authorization', authorization)
@@ -690,7 +698,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
         const shared = deadline.shared && scope.signal === deadline.signal
         const bare = scope.signal === NEVER_ABORTED || (shared && transport.abortsOnClose === true)
         const sent = client.request.raw(url.href, { ...fetchOptions, signal: bare ? undefined : scope.signal } as never)
-        const response = await (bare ? sent : raceSignal(sent, scope.signal, shared)) as FetchResponse<any>
+        const response = await (bare || (shared && transport.honoursSignal === true) ? sent : raceSignal(sent, scope.signal, shared)) as FetchResponse<any>
         ofCall(response)
         if (resolvesErrors && response.status >= 400 && response.status < 600) {
           error = new HTTPError(response, { ...details, options: fetchOptions })

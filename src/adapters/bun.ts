@@ -178,8 +178,10 @@ const bunAdapter: Adapter = {
       const pool = new FetchSession(settings)
       return {
         fetch: decodingItself(refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, { ...init, ...request } as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun')),
-        // Closes the idle connections now. A response still being read completes, and Bun then
-        // keeps its connection in this pool until it idles out or the FetchSession is collected.
+        // Bun's fetch settles a request and fails its body as soon as the signal aborts, with its reason.
+        honoursSignal: true,
+        // Closes the idle connections now. Bun's close() lets a response being read complete: the
+        // session's close signal has aborted those already (issue 12 item 10).
         close: async () => pool.close(),
       }
     }
@@ -188,7 +190,7 @@ const bunAdapter: Adapter = {
     const proxy = settings.proxy as { url: string } | false | undefined
     const extra = { ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request }
     const send: Fetch = (input, init) => globalThis.fetch(input, { ...init, ...extra } as RequestInit)
-    return { fetch: decodingItself(refusingDispatcher(send, 'Bun')), close: async () => {} }
+    return { fetch: decodingItself(refusingDispatcher(send, 'Bun')), honoursSignal: true, close: async () => {} }
   },
   sharedTransport: fetch => fetchTransport(fetch, 'Bun'),
   createCookieJar,

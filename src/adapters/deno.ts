@@ -171,10 +171,13 @@ const denoAdapter: Adapter = {
     let closed = false
     return {
       fetch: refusingDispatcher(send, 'Deno'),
+      // Deno's fetch settles a request and fails its body as soon as the signal aborts, with its reason.
+      honoursSignal: true,
       close: async () => {
         if (closed) return
         closed = true
-        // Drops the pools: idle connections close now; a response being read still completes.
+        // Drops the pools: idle connections close now. Deno's close() lets a response being read
+        // complete: the session's close signal has aborted those already (issue 12 item 10).
         for (const client of clients.values()) client.close()
       },
     }
