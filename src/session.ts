@@ -360,7 +360,7 @@ function createSessionObject(client: Client): Session {
     // close signal (a caller's own signal is kept as it is, with no listener added to it that
     // could outlive the call; a child's close() leaves it be).
     const rootSignal = client.root.closer?.signal
-    if (init?.signal == null && rootSignal && !client.transport.abortsOnClose) init = { ...init, signal: rootSignal }
+    if (init?.signal == null && rootSignal) init = { ...init, signal: rootSignal }
     // As for session calls: a browser session's cookies are the browser's, sent with credentials.
     if (client.adapter.browser && init?.credentials === undefined) return sendNative(client, input, { ...init, credentials: 'include' })
     return sendNative(client, input, init)

@@ -220,7 +220,7 @@ describe('calls waiting when close() runs reject with SessionClosedError at once
       const session = createSession({ baseURL: server.url, limit: { concurrency: 1 }, ...options() })
       const first = key('queue-first')
       const second = key('queue-second')
-      const calls = [session(`/hang?key=${first}`), session(`/get?key=${second}`)].map(call => call.catch((error: unknown) => error))
+      const calls = [session(`/hang?key=${first}`), session(`/get?key=${second}`), session.native(`${server.url}/get?key=${second}`)].map(call => call.catch((error: unknown) => error))
       await until(() => server.hits(first) === 1)
       const started = Date.now()
       await session.close()
