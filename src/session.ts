@@ -426,7 +426,7 @@ async function closeClient(client: Client): Promise<void> {
   client.closer?.abort(reason)
   const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
   const closed = await Promise.allSettled(client.owned.map(transport => transport.close(reason)))
-  // Flushed last: what the aborted calls stored is in it.
+  // Flushed last, once nothing of the session's is on the wire any more.
   const results = [...closed, ...await Promise.allSettled([typeof store?.flush === 'function' ? store.flush() : undefined])]
   const failed = results.find(result => result.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
@@ -714,7 +714,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
             response._data = releaseWhenDone(data, () => {
               scope.dispose()
               deadline.dispose()
-            }, failure => (scope.kind === 'closed' && scope.signal.aborted ? abortError('closed') : failure))
+            }, readError => (scope.kind === 'closed' && scope.signal.aborted ? abortError('closed') : readError))
           }
           return response
         }
