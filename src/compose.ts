@@ -7,6 +7,15 @@ import type { CookieJarLike, DownloadProgress, Fetch, RedirectContext, RedirectH
  */
 export type Middleware = (next: Fetch) => Fetch
 
+/** What a call tells the transport beyond the `RequestInit` (the layers' call state). */
+export interface TransportHints {
+  /** The largest decoded body the call accepts (`maxBodySize`): a transport that decodes ahead of the reader bounds it (Bun). */
+  maxBodySize?: number | undefined
+}
+
+/** The fetch of a transport: a `Fetch`, told what the call needs of it. */
+export type TransportFetch = (input: string | URL | Request, init?: RequestInit, hints?: TransportHints) => Promise<Response>
+
 /** Composes layers so that the first one is the outermost: `compose([a, b], f)` is `a(b(f))`. */
 export function compose(layers: readonly Middleware[], fetch: Fetch): Fetch {
   return layers.reduceRight<Fetch>((next, layer) => layer(next), fetch)
@@ -30,7 +39,12 @@ export interface CallState {
   /** Lower-case names stripped when a redirect leaves the origin. */
   sensitiveHeaders: ReadonlySet<string>
   /** The transport of this call (the session's pool, or a mount's). */
-  transport: Fetch
+  transport: TransportFetch
+  /**
+   * The signal of the current attempt (its deadlines, the caller's signal, the session's
+   * `close()`), also when the transport is not given it; the limiter's waits listen to it.
+   */
+  signal?: AbortSignal
   /** Filled by the redirect layer with the hops of the current attempt. */
   history: RedirectHop[]
   /** The method the caller asked for, used in error messages. */
@@ -41,6 +55,12 @@ export interface CallState {
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined
   /** The largest decoded body accepted, in bytes. */
   maxBodySize: number | undefined
+  /**
+   * The `BodyTooLargeError` the body watch failed the body with: the call rejects with it even
+   * where reading the body reports another error (Chromium's `arrayBuffer()` rejects with
+   * "Failed to fetch" whatever the stream failed with).
+   */
+  bodyError?: unknown
   /** The caller's `parseResponse`, run by the session's JSON parsing (which turns its throw into `ParseError`). */
   parseResponse: ((text: string) => unknown) | undefined
   /**

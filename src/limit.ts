@@ -2,10 +2,114 @@
  * Polite clients: at most `concurrency` requests in flight, at most `perHost` to one host, and at
  * most `rps` starts per second (evenly spaced). Requests over a limit wait their turn in the order
  * they were made; one waiting for a busy host does not hold up another host's.
+ *
+ * A request is what goes on the wire: each redirect hop and each retry is one, counted against
+ * its own host (`withLimit`, a layer under the redirect layer), and it is in flight until its
+ * response body is done (issue 12 item 15).
  */
+import { withBody } from './body-response'
+import type { Middleware } from './compose'
+import { callStateOf } from './compose'
 import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
 import { invalidOption } from './errors'
+import { bare } from './own'
+
+/** Statuses whose response has no body (fetch spec "null body status"). */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
+
+/**
+ * Where the runtime has it, a slot whose body is garbage-collected unread is given back then (a
+ * caller that dropped a response it never read cannot starve the session).
+ */
+const collected: FinalizationRegistry<() => void> | undefined = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(release => release())
+  : undefined
+
+/**
+ * The layer that takes a slot of `limiter` for each request sent, for that request's host, and
+ * holds it until the response body is read to its end, cancelled or failed. A body nobody reads
+ * holds it until the call's signal aborts (its deadline, the caller's signal, the session's
+ * `close()`), or until the body is garbage-collected.
+ */
+export function withLimit(limiter: Limiter): Middleware {
+  return next => async (input, init) => {
+    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const signal = callStateOf(init)?.signal ?? init?.signal ?? NEVER_ABORTED
+    const release = await limiter.acquire(hostOf(href), signal)
+    let response: Response
+    try {
+      response = await next(input, init)
+    }
+    catch (error) {
+      release()
+      throw error
+    }
+    return holdUntilDone(response, release, signal, init?.method)
+  }
+}
+
+function hostOf(href: string): string {
+  try {
+    return new URL(href).host
+  }
+  catch {
+    return ''
+  }
+}
+
+/** `response`, whose body gives `release` back once it is done (see `withLimit`). */
+function holdUntilDone(response: Response, release: () => void, signal: AbortSignal, method: string | undefined): Response {
+  const body = response.body
+  if (!body || method === 'HEAD' || NULL_BODY_STATUSES.has(response.status)) {
+    release()
+    return response
+  }
+  let released = false
+  let token: object | undefined
+  let unsubscribe = noop
+  const done = (): void => {
+    if (released) return
+    released = true
+    unsubscribe()
+    if (token) collected?.unregister(token)
+    release()
+  }
+  if (signal !== NEVER_ABORTED) {
+    if (signal.aborted) done()
+    else unsubscribe = subscribe(signal, done)
+  }
+  const reader = body.getReader()
+  const held = new ReadableStream<Uint8Array>(bare({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read()
+        if (chunk.done) {
+          done()
+          controller.close()
+        }
+        else {
+          controller.enqueue(chunk.value)
+        }
+      }
+      catch (error) {
+        done()
+        controller.error(error)
+      }
+    },
+    cancel(reason) {
+      // Given back at once: the next hop of a redirect waits for this slot.
+      done()
+      return reader.cancel(reason)
+    },
+  }), { highWaterMark: 0 })
+  if (collected && !released) {
+    token = {}
+    // The stream, not the response: a caller may keep the body and drop the response.
+    collected.register(held, done, token)
+  }
+  return withBody(response, held)
+}
 
 interface Waiter {
   host: string

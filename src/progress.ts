@@ -1,8 +1,10 @@
+import { withBody } from './body-response'
 import type { Middleware } from './compose'
 import { callStateOf } from './compose'
 import { BodyTooLargeError } from './errors'
 import { discard } from './redirect'
 import type { DownloadProgress } from './types'
+import { bare } from './own'
 
 /** Statuses a `Response` cannot be built with a body for. */
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
@@ -36,7 +38,7 @@ export function withBodyWatch(): Middleware {
     }
     const reader = response.body.getReader()
     let loaded = 0
-    const body = new ReadableStream<Uint8Array>({
+    const body = new ReadableStream<Uint8Array>(bare({
       async pull(controller) {
         const chunk = await reader.read()
         if (chunk.done) {
@@ -47,18 +49,17 @@ export function withBodyWatch(): Middleware {
         loaded += chunk.value.byteLength
         if (limit !== undefined && loaded > limit) {
           reader.cancel().catch(() => {})
-          controller.error(tooLarge())
+          const error = tooLarge()
+          if (state) state.bodyError = error
+          controller.error(error)
           return
         }
         report(loaded, false)
         controller.enqueue(chunk.value)
       },
       cancel: reason => reader.cancel(reason),
-    })
-    const watched = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
-    for (const key of ['url', 'redirected'] as const) {
-      Object.defineProperty(watched, key, { value: response[key], configurable: true })
-    }
-    return watched
+    }))
+    // Not `new Response(body, { status })`: it refuses statuses outside 200–599 (issue 12 item 14).
+    return withBody(response, body)
   }
 }

@@ -5,7 +5,7 @@
  */
 import { createFetch, FetchError } from 'ofetch'
 import { callStateOf, compose, kCall } from './compose'
-import type { CallState, Middleware } from './compose'
+import type { CallState, Middleware, TransportFetch } from './compose'
 import { withCallCookies, withCookies } from './cookies/middleware'
 import {
   AbortError,
@@ -26,7 +26,7 @@ import { HOOK_NAMES, mergeLayers, mergeTimeouts, own, ownRecord, toLayer } from 
 import type { HookLists, HookName, OptionLayer } from './options'
 import { authStateOf, withAuth } from './auth'
 import type { CallAuth } from './auth'
-import { Limiter } from './limit'
+import { Limiter, withLimit } from './limit'
 import { withBodyWatch } from './progress'
 import { discard, withFragment, withRedirects } from './redirect'
 import { PROBE } from './response-hooks'
@@ -51,9 +51,25 @@ import { appendQuery, isAbsoluteURL, resolveURL } from './url'
 /** A way to send requests, owned by a session (its pool) or shared (the platform's). */
 export interface Transport {
   /** Sends one request; never follows redirects itself when asked for `redirect: 'manual'`. */
-  fetch: Fetch
-  /** Releases the pool's connections. */
-  close: () => Promise<void>
+  fetch: TransportFetch
+  /**
+   * Releases the pool's connections, promptly. `reason` is the session's `SessionClosedError`:
+   * a transport that `abortsOnClose` fails what it still has in flight with it.
+   */
+  close: (reason?: Error) => Promise<void>
+  /**
+   * True when `close(reason)` fails every request still in flight on this transport, their
+   * bodies included, with `reason` (the Node adapter's own pool: undici's `destroy(reason)`).
+   * Its calls then need no signal for `close()`; other transports are given the session's.
+   */
+  abortsOnClose?: boolean
+  /**
+   * True when a request and its body settle as soon as its signal aborts (Deno's and Bun's own
+   * fetch): a call on the session's shared close signal is then not raced against it (no
+   * listener and no promise of ours per call). A custom `fetch` is raced, so that one ignoring
+   * the signal cannot hold a call past `close()`.
+   */
+  honoursSignal?: boolean
 }
 
 /** What a runtime adapter provides to the engine. */
@@ -73,6 +89,11 @@ export interface Adapter {
   createCookieJar?: (option: SessionOptions['cookies']) => CookieJarLike | undefined
   /** Where relative URLs resolve without `baseURL` (the page's URL in browsers). */
   fallbackBase?: () => string | undefined
+  /**
+   * Called once with each session's close signal, which every call of the session may listen to
+   * at once (Node: lifts its listener-count warning for that signal).
+   */
+  sharedSignal?: (signal: AbortSignal) => void
 }
 
 /** The transport options a session or mount names. */
@@ -98,9 +119,15 @@ interface Client {
   /** Transports this client must close (its own pool and its mounts'). */
   owned: Transport[]
   mounts: Mount[]
-  /** Shared by a root session and every `extend()` child. */
-  root: { closed: boolean }
+  /** Shared by a root session and every `extend()` child; `closer` is the root session's (none for `$fetch`). */
+  root: { closed: boolean, closer?: AbortController }
   closed: boolean
+  /** Aborted by this session's `close()` (a root session's is `root.closer`); none for `$fetch`. */
+  closer?: AbortController
+  /** What aborts this client's calls: its own `closer`'s signal, and the root's for a child. */
+  closeSignals: readonly AbortSignal[]
+  /** The promise of `close()`, once it was called: every `close()` returns it. */
+  closing?: Promise<void>
   native: Fetch
   request: ReturnType<typeof createFetch>
   /** The policy of the session's own layer, computed once. */
@@ -154,7 +181,10 @@ export function createSessionFactory(adapter: Adapter): SessionFactory {
     // Not an object, its members would be read from the prototype (`limit: 5` would limit nothing).
     if (limitOption !== undefined && (typeof limitOption !== 'object' || limitOption === null || Array.isArray(limitOption))) throw invalidOption('limit', '`limit` must be { concurrency, perHost, rps }')
     const limiter = limitOption === undefined ? undefined : new Limiter(limitOption)
-    const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false }, limiter)
+    const closer = new AbortController()
+    adapter.sharedSignal?.(closer.signal)
+    const client = createClient(adapter, layer, jar, transport, [transport], [], { closed: false, closer }, limiter)
+    client.closer = closer
     // Validate the retry policy now: a bad one is a programming error, better seen at creation.
     client.policy = resolveRetry([layer.retry])
     return createSessionObject(client)
@@ -179,7 +209,7 @@ function pickTransportOptions(options: object): TransportOptions {
   return picked as TransportOptions
 }
 
-function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: { closed: boolean }, limiter?: Limiter): Client {
+function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: Client['root'], limiter?: Limiter): Client {
   // Outermost first: the body watch sees the final response; redirects see every hop; auth and cookies act per hop.
   const layers: Middleware[] = [withBodyWatch()]
   if (!adapter.browser) layers.push(withRedirects())
@@ -189,7 +219,12 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     const createJar = adapter.createCookieJar
     layers.push(withCallCookies(() => createJar(true)))
   }
-  const bottom: Fetch = (input, init) => (callStateOf(init)?.transport ?? transport.fetch)(input, toRequestInit(init))
+  // Under the redirect layer: each hop takes a slot for its own host (issue 12 item 15).
+  if (limiter) layers.push(withLimit(limiter))
+  const bottom: Fetch = (input, init) => {
+    const state = callStateOf(init)
+    return (state?.transport ?? transport.fetch)(input, toRequestInit(init), state)
+  }
   const native = compose(layers, bottom)
   const client: Client = {
     adapter,
@@ -200,6 +235,7 @@ function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike |
     mounts,
     root,
     closed: false,
+    closeSignals: [],
     native,
     request: createFetch({ fetch: forOfetch(native) as typeof globalThis.fetch }),
     policy: undefined,
@@ -321,11 +357,21 @@ function createStateless(client: Client): $Fetch {
 
 function createSessionObject(client: Client): Session {
   client.stateful = true
+  // A root session's closer is the root's; a child's is its own, and the root's closes it too.
+  const closer = client.closer ??= new AbortController()
+  const rootCloser = client.root.closer
+  client.closeSignals = rootCloser && rootCloser !== closer ? [closer.signal, rootCloser.signal] : [closer.signal]
+  if (closer !== rootCloser) client.adapter.sharedSignal?.(closer.signal)
   const session = createStateless(client) as Session
   const closedError = (input: FetchRequest, init?: { method?: string }): SessionClosedError =>
     new SessionClosedError({ request: describeInput(input), method: init?.method })
   session.native = (input, init) => {
     if (isClosed(client)) return Promise.reject(closedError(input, init))
+    // The root session's close() aborts it: without a signal of the caller's, it gets the root's
+    // close signal (a caller's own signal is kept as it is, with no listener added to it that
+    // could outlive the call; a child's close() leaves it be).
+    const rootSignal = client.root.closer?.signal
+    if (init?.signal == null && rootSignal) init = { ...init, signal: rootSignal }
     // As for session calls: a browser session's cookies are the browser's, sent with credentials.
     if (client.adapter.browser && init?.credentials === undefined) return sendNative(client, input, { ...init, credentials: 'include' })
     return sendNative(client, input, init)
@@ -337,19 +383,8 @@ function createSessionObject(client: Client): Session {
   Object.defineProperty(session, 'headers', { get: () => client.layer.headers, enumerable: true })
   Object.defineProperty(session, 'cookies', { get: () => client.jar, enumerable: true })
   Object.defineProperty(session, 'closed', { get: () => isClosed(client), enumerable: true })
-  session.close = async () => {
-    if (client.closed) return
-    client.closed = true
-    const isRoot = client.owned.length > 0
-    if (isRoot) client.root.closed = true
-    const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
-    const results = await Promise.allSettled([
-      typeof store?.flush === 'function' ? store.flush() : undefined,
-      ...client.owned.map(transport => transport.close()),
-    ])
-    const failed = results.find(result => result.status === 'rejected')
-    if (failed) throw (failed as PromiseRejectedResult).reason
-  }
+  // Every close() gets the one promise, settled once closing is done (issue 12 item 11).
+  session.close = () => (client.closing ??= closeClient(client))
   ;(session as unknown as Record<symbol, unknown>)[asyncDispose] = () => session.close()
   session.extend = (options = {}) => {
     refuseRequestOnly(options, 'extend()')
@@ -390,6 +425,28 @@ function createSessionObject(client: Client): Session {
     return session
   }
   return session
+}
+
+/**
+ * Closes a session (issue 12 items 10 and 11): later calls are refused; the calls in flight, in a
+ * retry backoff, in the limiter's queue or reading their body are aborted at once with
+ * `SessionClosedError` (the session's close signal); then a root session releases its pools (the
+ * Node adapter's with undici's `destroy()`, which also fails what is still on the wire) and the
+ * cookie store is flushed. A child's close() aborts the child's calls only: the pool and the jar
+ * are the root's, and its other children go on.
+ */
+async function closeClient(client: Client): Promise<void> {
+  client.closed = true
+  const isRoot = client.closer !== undefined && client.closer === client.root.closer
+  if (isRoot) client.root.closed = true
+  const reason = new SessionClosedError({ request: client.layer.baseURL })
+  client.closer?.abort(reason)
+  const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
+  const closed = await Promise.allSettled(client.owned.map(transport => transport.close(reason)))
+  // Flushed last, once nothing of the session's is on the wire any more.
+  const results = [...closed, ...await Promise.allSettled([typeof store?.flush === 'function' ? store.flush() : undefined])]
+  const failed = results.find(result => result.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
 }
 
 /**
@@ -555,6 +612,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     onDownloadProgress: layer.onDownloadProgress ?? mount?.layer.onDownloadProgress ?? client.layer.onDownloadProgress,
     maxBodySize: layer.maxBodySize ?? mount?.layer.maxBodySize ?? client.layer.maxBodySize,
     parseResponse: typeof rest.parseResponse === 'function' ? rest.parseResponse as (text: string) => unknown : undefined,
+    signal: undefined,
   }
   // `user:password@` in the URL is Basic auth, unless `auth` or an Authorization header says otherwise.
   if (authorization && !headers.has('authorization') && !callState.auth) headers.set('authorization', authorization)
@@ -562,12 +620,17 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   if (client.adapter.browser && client.stateful && rest.credentials === undefined) rest.credentials = 'include'
 
   const signals = layers.flatMap(item => item.signals)
-  const deadline = new Deadline(signals, timeouts.total)
+  const deadline = new Deadline(signals, timeouts.total, client.closeSignals)
+  const transport = mount?.transport ?? client.transport
   const oneShotBody = isOneShotBody(body)
   let current: AttemptScope | undefined
 
   const toError = (error: unknown, scope: AttemptScope): unknown => {
     if (failure.failed && error === failure.error) return error
+    // Whatever the transport made of it (an abort, a destroyed pool), the session was closed.
+    if (scope.kind === 'closed' && scope.signal.aborted) return abortError('closed')
+    // The body watch's own error, however the platform reported the failed read.
+    if (callState.bodyError !== undefined) return callState.bodyError
     let cause = error
     if (cause instanceof FetchError && !isSessionError(cause)) {
       const response = (cause as FetchError).response
@@ -584,6 +647,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   }
 
   const abortError = (kind: AttemptScope['kind']): FetchError => {
+    if (kind === 'closed') return new SessionClosedError(details)
     if (kind === 'caller') {
       const reason = deadline.callerSignal?.reason
       if ((reason as Error | undefined)?.name === 'TimeoutError') return new TimeoutError('signal', undefined, { ...details, cause: reason })
@@ -644,12 +708,15 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
       let error: unknown
       /** The wait before retrying an error status that `ignoreResponseError` would resolve. */
       let statusRetryDelay: number | undefined
-      let release: (() => void) | undefined
+      callState.signal = scope.signal
       try {
-        if (client.limiter) release = await client.limiter.acquire(url.host, scope.signal)
-        // A call nothing can abort gives the transport no signal (no listener to add and remove).
-        const signal = scope.signal === NEVER_ABORTED ? undefined : scope.signal
-        const response = await raceSignal(client.request.raw(url.href, { ...fetchOptions, signal } as never), scope.signal) as FetchResponse<any>
+        // A call nothing can abort gives the transport no signal (no listener to add and remove),
+        // nor does a plain call (the session's shared close signal) to a transport that fails its
+        // calls itself on close(): the Node adapter's pool, with undici's destroy().
+        const shared = deadline.shared && scope.signal === deadline.signal
+        const bare = scope.signal === NEVER_ABORTED || (shared && transport.abortsOnClose === true)
+        const sent = client.request.raw(url.href, { ...fetchOptions, signal: bare ? undefined : scope.signal } as never)
+        const response = await (bare || (shared && transport.honoursSignal === true) ? sent : raceSignal(sent, scope.signal, shared)) as FetchResponse<any>
         ofCall(response)
         if (resolvesErrors && response.status >= 400 && response.status < 600) {
           error = new HTTPError(response, { ...details, options: fetchOptions })
@@ -658,16 +725,14 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
         }
         if (statusRetryDelay === undefined) {
           const data = response._data as ReadableStream<Uint8Array> | undefined
-          if (data && typeof (data as ReadableStream).getReader === 'function' && (timeouts.total !== undefined || timeouts.attempt !== undefined || signals.length > 0)) {
-            // The deadline covers reading the body, so keep it until the caller has read the stream.
+          if (data && typeof (data as ReadableStream).getReader === 'function' && deadline.signal !== NEVER_ABORTED) {
+            // The deadline covers reading the body, so keep it until the caller has read the
+            // stream; a read that fails because the session was closed rejects with SessionClosedError.
             streaming = true
-            const slot = release
-            release = undefined
             response._data = releaseWhenDone(data, () => {
-              slot?.()
               scope.dispose()
               deadline.dispose()
-            })
+            }, readError => (scope.kind === 'closed' && scope.signal.aborted ? abortError('closed') : readError))
           }
           return response
         }
@@ -676,7 +741,6 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
         error = toError(caught, scope)
       }
       finally {
-        release?.()
         if (!streaming) scope.dispose()
       }
 

@@ -8,6 +8,8 @@
  * runtime (nodejs/node#55351, denoland/deno#24842; catalogue #68/#69), and every timer is cleared.
  */
 
+import { bare } from './own'
+
 /**
  * One listener per caller signal, however many calls share it: a session-wide signal used by
  * hundreds of concurrent calls would otherwise collect hundreds of listeners (and Node's
@@ -43,8 +45,8 @@ export function subscribe(signal: AbortSignal, callback: (signal: AbortSignal) =
 /** Largest delay `setTimeout` honours; above it the timer fires at once (ky `maxSafeTimeout`). */
 export const MAX_TIMEOUT = 2_147_483_647
 
-/** Why a call's signal aborted. */
-export type AbortKind = 'caller' | 'total' | 'attempt'
+/** Why a call's signal aborted (`'closed'`: its session was closed). */
+export type AbortKind = 'caller' | 'total' | 'attempt' | 'closed'
 
 /** The deadline of one attempt. */
 export interface AttemptScope {
@@ -62,30 +64,48 @@ export interface AttemptScope {
  */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal
 
-/** The deadline of a whole call (all attempts, waits and body reads). */
+/**
+ * The deadline of a whole call (all attempts, waits and body reads), and the session's `close()`.
+ *
+ * `closing` are the signals of the session the call belongs to (aborted by `close()`: the root
+ * session's, and a child's own). A call with no caller signal and no total deadline of a session
+ * that has one such signal uses it as its own signal: one `AbortSignal` shared by every such
+ * call, so tracking them costs nothing per call (issue 12 item 10). Anything else gets an
+ * `AbortController` of its own, which follows every signal given.
+ */
 export class Deadline {
   readonly signal: AbortSignal
-  /** Why the call's signal aborted, once it did. */
-  kind: 'caller' | 'total' | undefined
   /** The caller signal that aborted, when `kind` is `'caller'`. */
   callerSignal: AbortSignal | undefined
   readonly total: number | undefined
   readonly startedAt: number
+  /** True when `signal` is shared with other calls (the session's close signal, or `NEVER_ABORTED`). */
+  readonly shared: boolean
   readonly #controller: AbortController | undefined
   readonly #unsubscribe: Array<() => void> = []
+  #kind: 'caller' | 'total' | 'closed' | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #disposed = false
 
-  constructor(callerSignals: AbortSignal[], total: number | undefined) {
+  constructor(callerSignals: AbortSignal[], total: number | undefined, closing: readonly AbortSignal[] = []) {
     this.total = total
     this.startedAt = Date.now()
-    if (callerSignals.length === 0 && total === undefined) {
+    if (callerSignals.length === 0 && total === undefined && closing.length <= 1) {
       this.#controller = undefined
-      this.signal = NEVER_ABORTED
+      this.signal = closing[0] ?? NEVER_ABORTED
+      this.shared = true
       return
     }
+    this.shared = false
     this.#controller = new AbortController()
     this.signal = this.#controller.signal
+    for (const signal of closing) {
+      if (signal.aborted) {
+        this.#abortByClose(signal)
+        return
+      }
+      this.#unsubscribe.push(subscribe(signal, this.#onClose))
+    }
     for (const signal of new Set(callerSignals)) {
       if (signal.aborted) {
         this.#abortByCaller(signal)
@@ -97,6 +117,12 @@ export class Deadline {
       if (total <= 0) this.#abortByTimeout(total)
       else this.#timer = setTimeout(() => this.#abortByTimeout(total), total)
     }
+  }
+
+  /** Why the call's signal aborted, once it did. */
+  get kind(): 'caller' | 'total' | 'closed' | undefined {
+    if (this.#kind === undefined && this.#controller === undefined && this.signal.aborted) return 'closed'
+    return this.#kind
   }
 
   /** Milliseconds left before the total deadline (`Infinity` without one). */
@@ -117,7 +143,8 @@ export class Deadline {
       kind = parent.kind
       controller.abort(parent.signal.reason)
     }
-    this.signal.addEventListener('abort', onParentAbort)
+    // A shared parent signal has many calls under it: one listener for all (Node warns past 10).
+    const unsubscribe = this.shared ? subscribe(this.signal, onParentAbort) : listen(this.signal, onParentAbort)
     const timer = setTimeout(() => {
       kind = 'attempt'
       controller.abort(timeoutReason(`attempt deadline of ${ms} ms passed`))
@@ -130,7 +157,7 @@ export class Deadline {
         if (disposed) return
         disposed = true
         clearTimeout(timer)
-        parent.signal.removeEventListener('abort', onParentAbort)
+        unsubscribe()
       },
     }
   }
@@ -147,23 +174,44 @@ export class Deadline {
     this.#abortByCaller(signal)
   }
 
+  #onClose = (signal: AbortSignal): void => {
+    this.#abortByClose(signal)
+  }
+
   #abortByCaller(signal: AbortSignal): void {
     if (this.signal.aborted) return
-    this.kind = 'caller'
+    this.#kind = 'caller'
     this.callerSignal = signal
+    this.#controller?.abort(signal.reason)
+    this.dispose()
+  }
+
+  #abortByClose(signal: AbortSignal): void {
+    if (this.signal.aborted) return
+    this.#kind = 'closed'
     this.#controller?.abort(signal.reason)
     this.dispose()
   }
 
   #abortByTimeout(total: number): void {
     if (this.signal.aborted) return
-    this.kind = 'total'
+    this.#kind = 'total'
     this.#controller?.abort(timeoutReason(`deadline of ${total} ms passed`))
     this.dispose()
   }
 }
 
+/** `signal.addEventListener('abort', callback)`; the returned function removes it. */
+function listen(signal: AbortSignal, callback: () => void): () => void {
+  signal.addEventListener('abort', callback)
+  return () => signal.removeEventListener('abort', callback)
+}
+
 function noop(): void {}
+
+function same(value: unknown): unknown {
+  return value
+}
 
 /** The reason our timers abort with: a `DOMException` named `TimeoutError`, like `AbortSignal.timeout()`. */
 function timeoutReason(message: string): Error {
@@ -174,7 +222,8 @@ function timeoutReason(message: string): Error {
 
 /**
  * Waits `ms`, or rejects with the signal's reason as soon as it aborts. The timer and the listener
- * are released either way.
+ * are released either way. The listener is shared (`subscribe`): many calls of a session wait on
+ * its one close signal during their retry backoff.
  */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason)
@@ -182,15 +231,16 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   // The shared signal of calls nothing can abort: no listener (many waiting calls would pile them up on it).
   if (signal === NEVER_ABORTED) return new Promise(resolve => setTimeout(resolve, Math.min(ms, MAX_TIMEOUT)))
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
+    const unsubscribe = signal === NEVER_ABORTED
+      ? noop
+      : subscribe(signal, () => {
+        clearTimeout(timer)
+        reject(signal.reason)
+      })
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
+      unsubscribe()
       resolve()
     }, Math.min(ms, MAX_TIMEOUT))
-    signal.addEventListener('abort', onAbort, { once: true })
   })
 }
 
@@ -201,9 +251,10 @@ const ABORT_GRACE = 100
  * Settles with `promise`; once the signal aborts, waits at most `ABORT_GRACE` ms more for it
  * (runtimes that honour the signal settle at once, after `onRequestError` hooks ran), then
  * rejects with the signal's reason: a transport that ignores the signal can never outlive the
- * deadline by more than that.
+ * deadline by more than that. `shared` says the signal is shared by many calls (a session's close
+ * signal): they share one listener on it.
  */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, shared: boolean = false): Promise<T> {
   if (signal === NEVER_ABORTED) return promise
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -213,10 +264,13 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
         reject(signal.reason)
       }, ABORT_GRACE)
     }
+    let unsubscribe = noop
     if (signal.aborted) onAbort()
+    else if (shared) unsubscribe = subscribe(signal, onAbort)
     else signal.addEventListener('abort', onAbort, { once: true })
     const settle = (): void => {
-      signal.removeEventListener('abort', onAbort)
+      if (shared) unsubscribe()
+      else signal.removeEventListener('abort', onAbort)
       if (timer !== undefined) clearTimeout(timer)
     }
     promise.then(
@@ -234,9 +288,10 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
 
 /**
  * Keeps `release` pending until a streamed body is fully read, cancelled or errored, so the
- * deadline of the call still covers a body the caller reads after the call resolved.
+ * deadline of the call still covers a body the caller reads after the call resolved. A read that
+ * fails rejects with `toError(error)` (the session's own error for a closed session).
  */
-export function releaseWhenDone(stream: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+export function releaseWhenDone(stream: ReadableStream<Uint8Array>, release: () => void, toError: (error: unknown) => unknown = same): ReadableStream<Uint8Array> {
   const reader = stream.getReader()
   let released = false
   const done = (): void => {
@@ -245,7 +300,7 @@ export function releaseWhenDone(stream: ReadableStream<Uint8Array>, release: () 
       release()
     }
   }
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>(bare({
     async pull(controller) {
       try {
         const chunk = await reader.read()
@@ -258,7 +313,7 @@ export function releaseWhenDone(stream: ReadableStream<Uint8Array>, release: () 
         }
       }
       catch (error) {
-        controller.error(error)
+        controller.error(toError(error))
         done()
       }
     },
@@ -270,5 +325,6 @@ export function releaseWhenDone(stream: ReadableStream<Uint8Array>, release: () 
         done()
       }
     },
-  })
+  // Nothing read ahead: what the caller has not asked for stays below, where an abort drops it.
+  }), { highWaterMark: 0 })
 }

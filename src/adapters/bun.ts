@@ -16,6 +16,9 @@
  *   the process runs with `--experimental-http2-fetch` (or `BUN_FEATURE_FLAG_EXPERIMENTAL_HTTP2_CLIENT=1`):
  *   HTTP/2 offered over TLS, HTTP/1.1 otherwise.
  *
+ * - `maxBodySize`: the call is sent with `decompress: false` and its body decoded by the adapter,
+ *   as far as it is read (Bun's own decoding runs ahead of the reader: see `decodingItself`).
+ *
  * Refused at `createSession()` with an `UnsupportedOptionError`: `dispatcher` (undici's; a
  * request's is an `InvalidRequestError`), `http2: true` without that flag
  * (per request Bun can only force HTTP/2, `protocol: 'http2'`, which fails on servers without
@@ -24,12 +27,17 @@
  *
  * @module
  */
+import { withBody } from '../body-response'
+import type { TransportFetch } from '../compose'
 import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../session'
 import { validateTlsOptions } from '../tls-options'
+import { createDecoders, decodeStream } from '../transports/decode'
+import type { DecoderModules, Decoders } from '../transports/decode'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
+import { bare } from '../own'
 
 /** The part of `Bun.FetchSession` the adapter uses. */
 interface FetchSessionLike {
@@ -73,11 +81,6 @@ function defaultCertificates(): string[] {
   const tls = processLike()?.getBuiltinModule?.('node:tls') as { getCACertificates?: (kind: string) => string[], rootCertificates?: readonly string[] } | undefined
   if (typeof tls?.getCACertificates === 'function') return tls.getCACertificates('default')
   return tls?.rootCertificates ? [...tls.rootCertificates] : []
-}
-
-/** An object without a prototype holding `values` (what is handed to Bun). */
-function bare<T extends object>(values: T): T {
-  return Object.assign(Object.create(null) as T, values)
 }
 
 /** Bun's options for a session's transport options. */
@@ -125,6 +128,43 @@ function bunTransportOptions(options: TransportOptions): BunTransportOptions {
   return { session, request }
 }
 
+let codecs: Decoders | undefined
+
+/** The decoders, made of Bun's `node:zlib` and `node:stream` on first use. */
+function bunDecoders(): Decoders {
+  if (codecs) return codecs
+  const load = processLike()?.getBuiltinModule
+  const zlib = load?.('node:zlib') as DecoderModules['zlib'] | undefined
+  const stream = load?.('node:stream') as { Transform: DecoderModules['Transform'] } | undefined
+  if (!zlib || !stream) throw new TypeError('fetch-session: this Bun has no process.getBuiltinModule() to load node:zlib, which maxBodySize needs; upgrade Bun')
+  codecs = createDecoders({ zlib, Transform: stream.Transform })
+  return codecs
+}
+
+/**
+ * `send`, decoding the body itself for a call with a `maxBodySize`: Bun's fetch inflates a body
+ * ahead of its reader, so a br bomb of 300 bytes grew the process by 330-540 MB before the limit
+ * could stop it (issue 12 item 13). Such a call is sent with `decompress: false` and its body
+ * decoded by `node:zlib` streams as it is read (src/transports/decode.ts), so the limit, counted
+ * on the decoded bytes above, bounds the memory too. Status, headers (`Content-Encoding` and
+ * `Content-Length` included, as Bun leaves them) and `url` are Bun's.
+ */
+function decodingItself(send: Fetch): TransportFetch {
+  return async (input, init, hints) => {
+    if (hints?.maxBodySize === undefined) return send(input, init)
+    const response = await send(input, { ...init, decompress: false } as RequestInit)
+    const header = response.headers.get('content-encoding')
+    if (header === null || !response.body) return response
+    const decoders = bunDecoders().decodersFor(header)
+    if (decoders === undefined) return response
+    if (decoders instanceof Error) {
+      response.body.cancel().catch(() => {})
+      throw new TypeError('fetch failed', { cause: decoders })
+    }
+    return withBody(response, decodeStream(response.body, decoders))
+  }
+}
+
 /** The Bun adapter. */
 const bunAdapter: Adapter = {
   name: 'bun',
@@ -140,9 +180,11 @@ const bunAdapter: Adapter = {
     if (typeof FetchSession === 'function') {
       const pool = new FetchSession(settings)
       return {
-        fetch: refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, bare({ ...init, ...request }) as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun'),
-        // Closes the idle connections now. A response still being read completes, and Bun then
-        // keeps its connection in this pool until it idles out or the FetchSession is collected.
+        fetch: decodingItself(refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, bare({ ...init, ...request }) as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun')),
+        // Bun's fetch settles a request and fails its body as soon as the signal aborts, with its reason.
+        honoursSignal: true,
+        // Closes the idle connections now. Bun's close() lets a response being read complete: the
+        // session's close signal has aborted those already (issue 12 item 10).
         close: async () => pool.close(),
       }
     }
@@ -151,7 +193,7 @@ const bunAdapter: Adapter = {
     const proxy = settings.proxy as { url: string } | false | undefined
     const extra = bare({ ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request })
     const send: Fetch = (input, init) => globalThis.fetch(input, bare({ ...init, ...extra }) as RequestInit)
-    return { fetch: refusingDispatcher(send, 'Bun'), close: async () => {} }
+    return { fetch: decodingItself(refusingDispatcher(send, 'Bun')), honoursSignal: true, close: async () => {} }
   },
   sharedTransport: fetch => fetchTransport(fetch, 'Bun'),
   createCookieJar,

@@ -30,6 +30,7 @@ import type { Adapter, Transport } from '../session'
 import { validateTlsOptions } from '../tls-options'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
+import { bare } from '../own'
 
 /** The part of `Deno.HttpClient` the adapter uses. */
 interface HttpClientLike {
@@ -78,11 +79,6 @@ function environmentRoutes(runtime: DenoLike): ProxyRoutes | undefined {
     env[variable] = runtime.env.get(variable)
   }
   return routesFromEnvironment(env)
-}
-
-/** An object without a prototype holding `values` (what is handed to Deno). */
-function bare<T extends object>(values: T): T {
-  return Object.assign(Object.create(null) as T, values)
 }
 
 /** The options of `Deno.createHttpClient()` for a session's transport options (all but the proxy). */
@@ -158,7 +154,7 @@ function decodingDeflate(send: Fetch): Fetch {
     const reader = response.body.getReader()
     const first = await reader.read()
     const zlib = !first.done && first.value.length > 0 && (first.value[0]! & 0x0F) === 0x08
-    const compressed = new ReadableStream<Uint8Array>({
+    const compressed = new ReadableStream<Uint8Array>(bare({
       start(controller) {
         if (first.done) controller.close()
         else controller.enqueue(first.value)
@@ -169,7 +165,7 @@ function decodingDeflate(send: Fetch): Fetch {
         else controller.enqueue(chunk.value)
       },
       cancel: reason => reader.cancel(reason),
-    })
+    }))
     const body = first.done ? compressed : compressed.pipeThrough(new DecompressionStream(zlib ? 'deflate' : 'deflate-raw') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
     const decoded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
     for (const key of ['url', 'redirected'] as const) Object.defineProperty(decoded, key, { value: response[key], configurable: true })
@@ -211,10 +207,13 @@ const denoAdapter: Adapter = {
     let closed = false
     return {
       fetch: refusingDispatcher(decodingDeflate(send), 'Deno'),
+      // Deno's fetch settles a request and fails its body as soon as the signal aborts, with its reason.
+      honoursSignal: true,
       close: async () => {
         if (closed) return
         closed = true
-        // Drops the pools: idle connections close now; a response being read still completes.
+        // Drops the pools: idle connections close now. Deno's close() lets a response being read
+        // complete: the session's close signal has aborted those already (issue 12 item 10).
         for (const client of clients.values()) client.close()
       },
     }

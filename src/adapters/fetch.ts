@@ -14,7 +14,8 @@ export { UnsupportedOptionError }
  * `refusingDispatcher`); a custom `fetch` gets it as it is, to use or ignore.
  */
 export function fetchTransport(fetch: Fetch | undefined, label: string = 'this runtime'): Transport {
-  const send: Fetch = fetch ?? refusingDispatcher((input, init) => globalThis.fetch(input, init), label)
+  // A caller's fetch gets exactly (input, init): never the transport hints the session passes on.
+  const send: Fetch = fetch ? (input, init) => fetch(input, init) : refusingDispatcher((input, init) => globalThis.fetch(input, init), label)
   return { fetch: send, close: async () => {} }
 }
 

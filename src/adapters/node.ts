@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import * as tls from 'node:tls'
 import { Agent, Client, Dispatcher, FormData as UndiciFormData, fetch as undiciFetch, getGlobalDispatcher, Pool, ProxyAgent } from 'undici'
@@ -28,6 +29,7 @@ import { createDispatchFetch, isDispatcher } from '../transports/dispatch'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
 import { invalidOption } from '../errors'
+import { bare } from '../own'
 
 /** The process environment (read when a session is created). */
 function environment(): ProxyEnvironment {
@@ -221,14 +223,6 @@ function settleAll(promises: Array<Promise<void>>, callback: (() => void) | unde
 }
 
 /**
- * An object without a prototype holding `values`: what is handed to undici, so that a polluted
- * `Object.prototype` adds no option to it (issue 12 item 7).
- */
-function bare<T extends object>(values: T): T {
-  return Object.assign(Object.create(null) as T, values)
-}
-
-/**
  * The TLS settings of a connection, with an own value for every member of `tls` whether given or
  * not: undici spreads them into the options of `tls.connect()`, and node:tls reads `ca`, `cert`,
  * `key` (and `pfx`, `passphrase`, `secureContext`) of that object through its prototype, so a
@@ -353,11 +347,18 @@ const nodeAdapter: Adapter = {
     const dispatcher = createDispatcher(options)
     return {
       fetch: createDispatchFetch({ dispatcher, fallback: undiciFetchOn(dispatcher), userAgent: 'undici' }),
-      close: () => dispatcher.close(),
+      // destroy(), not close(): undici's close() waits for every request in flight, a hanging one
+      // or a body nobody reads included (issue 12 item 10). What is still on the wire fails with
+      // `reason`, the session's SessionClosedError, and the sockets are closed at once.
+      close: reason => dispatcher.destroy(reason ?? null),
+      abortsOnClose: true,
     }
   },
   sharedTransport: fetch => (fetch ? fetchTransport(fetch) : createSharedTransport()),
   createCookieJar,
+  // Every call of a session may listen to its close signal: no MaxListenersExceededWarning for it.
+  // (Infinity, not 0: Node 20's getMaxListeners(), which undici's fetch calls, throws for 0.)
+  sharedSignal: signal => setMaxListeners(Number.POSITIVE_INFINITY, signal),
 }
 
 const factory = createSessionFactory(nodeAdapter)

@@ -25,10 +25,12 @@
  * async iterables, `FormData` or anything else.
  */
 import type { Dispatcher } from 'undici'
-import * as zlib from 'node:zlib'
 import { Transform } from 'node:stream'
+import * as zlib from 'node:zlib'
+import { isSessionError } from '../errors'
 import type { Fetch } from '../types'
 import { BodySource } from './body-source'
+import { createDecoders } from './decode'
 import { leanHeaders } from './lean-headers'
 import { leanResponse } from './lean-response'
 
@@ -263,44 +265,7 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
   }
 }
 
-/** A content coding fetch decodes. */
-function createDecoder(coding: string): Transform | undefined {
-  // Lenient on a truncated stream, as fetch is (undici uses the same flush options).
-  if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH })
-  if (coding === 'deflate') return new InflateAuto()
-  if (coding === 'br') return zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
-  const zstd = (zlib as unknown as { createZstdDecompress?: (options: object) => Transform }).createZstdDecompress
-  const constants = zlib.constants as unknown as Record<string, number>
-  if (coding === 'zstd' && typeof zstd === 'function') return zstd({ flush: constants.ZSTD_e_continue, finishFlush: constants.ZSTD_e_end })
-  return undefined
-}
-
-/** `deflate` as servers send it: zlib-wrapped (RFC 1950) or raw (RFC 1951), told apart by the first byte (undici `InflateStream`). */
-class InflateAuto extends Transform {
-  #inner: zlib.Inflate | zlib.InflateRaw | undefined
-
-  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (!this.#inner) {
-      if (chunk.length === 0) {
-        callback()
-        return
-      }
-      const options = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }
-      const inner = (chunk[0]! & 0x0F) === 0x08 ? zlib.createInflate(options) : zlib.createInflateRaw(options)
-      inner.on('data', data => this.push(data))
-      inner.on('end', () => this.push(null))
-      inner.on('error', error => this.destroy(error))
-      this.#inner = inner
-    }
-    this.#inner.write(chunk, encoding, callback)
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    if (this.#inner) this.#inner.end()
-    else this.push(null)
-    callback()
-  }
-}
+const { createDecoder } = createDecoders({ zlib, Transform })
 
 /**
  * One request: undici's (legacy, raw-header) dispatch handler, the abort listener, and the body
@@ -420,16 +385,19 @@ class DispatchHandler extends BodySource {
 
   onError(error: Error): void {
     this.finished = true
+    // The session's close() destroyed the pool with its SessionClosedError: given as it is, as an
+    // abort's reason is (issue 12 item 10).
+    const closed = isSessionError(error)
     if (!this.answered) {
       this.answered = true
       this.#stopListening()
-      this.reject(this.aborted ? this.signal!.reason : new TypeError('fetch failed', { cause: error }))
+      this.reject(this.aborted ? this.signal!.reason : closed ? error : new TypeError('fetch failed', { cause: error }))
       return
     }
     if (this.aborted) return
     this.#decoder?.head.destroy()
     this.#stopListening()
-    this.fail(new TypeError('terminated', { cause: error }))
+    this.fail(closed ? error : new TypeError('terminated', { cause: error }))
   }
 
   /** The caller's signal aborted. */

@@ -17,6 +17,7 @@ import * as streams from 'node:stream'
 import type { BodySource } from './body-source'
 import { unusable } from './body-source'
 import { DISCARD, PROBE } from '../response-hooks'
+import { bare } from '../own'
 
 const decoder = new TextDecoder()
 /** Whether a stream was read or cancelled (node:stream, v16.8+; not in @types/node 20). */
@@ -104,13 +105,13 @@ class LeanResponse {
       this.#stream = null
       return null
     }
-    this.#stream = new ReadableStream({
+    this.#stream = new ReadableStream(bare({
       type: 'bytes',
       pull: controller => source.pull(controller),
       cancel: (reason) => {
         source.cancel(reason)
       },
-    }) as ReadableStream<Uint8Array>
+    })) as ReadableStream<Uint8Array>
     return this.#stream
   }
 

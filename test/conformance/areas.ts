@@ -3,6 +3,7 @@
  * in the order they run. Each is a `SuiteArea`: `(harness, env, tools) => void`.
  */
 import { choices } from './areas/choices'
+import { lifecycle } from './areas/lifecycle'
 import { networkErrors } from './areas/network-errors'
 import { requests } from './areas/requests'
 import { securityCookies } from './areas/security-cookies'
@@ -18,4 +19,5 @@ export const AREAS: readonly SuiteArea[] = [
   requests,
   securityCookies,
   securityCredentials,
+  lifecycle,
 ]

@@ -48,6 +48,12 @@
  *                           answer without that cookie gets a new challenge
  *   /stored-redirect (POST) stores the body as a Location, answers { id }; /stored-redirect/:id?status_code=302
  *                           then redirects there, so the Location is never in the request's URL
+ *   /bomb/:coding?size=N    N zero bytes, encoded with `coding` (gzip, deflate, deflate-raw (sent as
+ *                           `deflate`), br): a decompression bomb (br: about 300 bytes on the wire for 384 MB)
+ *   /encoded/:codings?lines=N   the text `line 0\n` … `line N-1\n` (`encodedText(N)`), encoded with
+ *                           `codings` in order (comma-separated: gzip, deflate, deflate-raw (raw
+ *                           deflate, sent as `deflate`), br), Content-Encoding naming them
+ *   /__key-stats/:key       { inFlight, max, hits }: the concurrency seen of the requests with ?key=
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -56,7 +62,7 @@ import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { createGzip } from 'node:zlib'
+import { brotliCompressSync, constants as zlibConstants, createBrotliCompress, createDeflate, createDeflateRaw, createGzip, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -655,6 +661,27 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       res.end()
       return
     }
+    case 'bomb': {
+      const coding = parts[1] ?? 'gzip'
+      compressedZeros(coding, Number(url.searchParams.get('size') ?? 100 * 1024 * 1024)).then((body) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': coding === 'deflate-raw' ? 'deflate' : coding, 'content-length': String(body.length) })
+        res.end(body)
+      }, error => send(res, 500, { error: String(error) }))
+      return
+    }
+    case 'encoded': {
+      const codings = (parts[1] ?? 'gzip').split(',').map(coding => coding.trim())
+      let body: Buffer = Buffer.from(encodedText(Number(url.searchParams.get('lines') ?? 1000)))
+      for (const coding of codings) body = encode(coding, body)
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': codings.map(coding => (coding === 'deflate-raw' ? 'deflate' : coding)).join(', '), 'content-length': String(body.length) })
+      res.end(body)
+      return
+    }
+    case '__key-stats': {
+      const key = parts[1] ?? ''
+      const stats = state.concurrency.get(key)
+      return send(res, 200, { inFlight: stats?.inFlight ?? 0, max: stats?.max ?? 0, hits: state.hits.get(key) ?? 0 })
+    }
     default:
       return send(res, 404, { error: 'not found', path })
   }
@@ -662,3 +689,55 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
 
 /** The Locations of /stored-redirect, by id (shared by every server of the process). */
 const storedLocations = new Map<string, string>()
+/** The body of `/encoded/…`: `line 0\n` … `line N-1\n`. */
+export function encodedText(lines: number): string {
+  let text = ''
+  for (let index = 0; index < lines; index++) text += `line ${index}\n`
+  return text
+}
+
+function encode(coding: string, body: Buffer): Buffer {
+  if (coding === 'gzip') return gzipSync(body)
+  if (coding === 'deflate') return deflateSync(body)
+  if (coding === 'deflate-raw') return deflateRawSync(body)
+  if (coding === 'br') return brotliCompressSync(body)
+  return body
+}
+
+const bombCache = new Map<string, Promise<Buffer>>()
+
+/**
+ * `size` zero bytes compressed with `coding`, made from one reused 1 MiB chunk (never `size` bytes
+ * in memory) and kept. br at quality 4 with a 16 MB window: 384 MB in about 300 bytes, in 0.3 s.
+ */
+function compressedZeros(coding: string, size: number): Promise<Buffer> {
+  const key = `${coding}:${size}`
+  let body = bombCache.get(key)
+  if (!body) {
+    body = new Promise<Buffer>((resolve, reject) => {
+      const encoder = coding === 'br'
+        ? createBrotliCompress({ params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4, [zlibConstants.BROTLI_PARAM_LGWIN]: 24, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: size } })
+        : coding === 'deflate' ? createDeflate({ level: 9 }) : coding === 'deflate-raw' ? createDeflateRaw({ level: 9 }) : createGzip({ level: 9 })
+      const out: Buffer[] = []
+      encoder.on('data', (chunk: Buffer) => out.push(chunk))
+      encoder.on('end', () => resolve(Buffer.concat(out)))
+      encoder.on('error', reject)
+      const zeros = Buffer.alloc(Math.min(size, 1024 * 1024))
+      let left = size
+      const write = (): void => {
+        while (left > 0) {
+          const chunk = left >= zeros.length ? zeros : zeros.subarray(0, left)
+          left -= chunk.length
+          if (!encoder.write(chunk)) {
+            encoder.once('drain', write)
+            return
+          }
+        }
+        encoder.end()
+      }
+      write()
+    })
+    bombCache.set(key, body)
+  }
+  return body
+}

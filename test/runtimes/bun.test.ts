@@ -1,11 +1,13 @@
 /**
  * The conformance suite in Bun (the npm-installed `bun` binary), against the built package
  * resolved through the `bun` export condition; then what only a Bun process of its own can show:
- * proxies from the environment, HTTP/2, and that a closed session releases its connections and
- * lets the process exit.
+ * proxies from the environment, HTTP/2, that a closed session releases its connections and
+ * lets the process exit, and that `maxBodySize` bounds the memory a decompression bomb costs.
  */
 import { execFile } from 'node:child_process'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Report } from '../conformance/harness'
 import { requireDependency } from '../helpers/dependencies'
@@ -15,7 +17,7 @@ import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 import { makeCertificates } from '../helpers/tls'
 import type { TestCertificates } from '../helpers/tls'
-import { announce, bundle, closedPort, readmeMismatches, root } from './common'
+import { announce, bundle, closedPort, readmeMismatches, resolvePackage, root } from './common'
 import { childEnv, expectCloseReleasesConnections, expectProxyEnvironmentRule, expectTlsOptions, probe, startHttp2Server } from './deno-and-bun'
 
 let certificates: TestCertificates
@@ -107,4 +109,18 @@ describe('bun: in a process of its own', () => {
   it('close() releases the session\'s connections (its mounts\' too), and the process then exits by itself', async (context) => {
     await expectCloseReleasesConnections('bun', [requireDependency('bun', context)])
   })
+
+  it('maxBodySize bounds the memory of a 384 MB gzip bomb and a 384 MB br bomb: RSS rises by less than 64 MB (issue 12 item 13)', async (context) => {
+    const bin = requireDependency('bun', context)
+    const MiB = 1024 * 1024
+    // The server makes (and keeps) each bomb before the probe measures anything; undici.request does not decode.
+    for (const coding of ['gzip', 'br']) await (await request(`${server.url}/bomb/${coding}?size=${384 * MiB}`)).body.dump()
+    const { stdout } = await promisify(execFile)(bin, [join(root, 'test/faults/bun-bomb-probe.ts'), resolvePackage(['bun']), server.url], { cwd: root, encoding: 'utf8', timeout: 30_000, env: childEnv() })
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, { error: string, growth: number }>
+    for (const coding of ['gzip', 'br']) {
+      expect([coding, result[coding]!.error]).toEqual([coding, 'BodyTooLargeError'])
+      expect([coding, result[coding]!.growth]).toEqual([coding, expect.any(Number)])
+      expect(result[coding]!.growth).toBeLessThan(64 * MiB)
+    }
+  }, 60_000)
 })
