@@ -41,9 +41,9 @@ describe('package hygiene', () => {
   }, 60_000)
 
   const ceilings: Array<[string, string, string[], number]> = [
-    // Issues 11 and 12 (network error codes, ParseError, one error rule, secret redaction) took it
+    // Issues 11 and 12 (network error codes, ParseError, one error rule, secret redaction, close()) took it
     // past 22 KB; issue 18 sets the real target (8 KB).
-    ['browser', 'dist/adapters/browser.js', ['browser'], 25 * 1024],
+    ['browser', 'dist/adapters/browser.js', ['browser'], 26 * 1024],
     ['generic (with tough-cookie and the public suffix list)', 'dist/index.js', [], 82 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
