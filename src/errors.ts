@@ -195,8 +195,9 @@ export class RedirectError extends FetchError {
 
 /** A request was made on a session after `close()`. */
 export class SessionClosedError extends FetchError {
-  constructor(details: ErrorDetails) {
-    super(`${describeRequest(details.method, details.request)}: the session is closed; create a new session to make more requests`)
+  /** `during`: the call was under way (waiting, sending or reading its body) when `close()` ran. */
+  constructor(details: ErrorDetails, during: boolean = false) {
+    super(`${describeRequest(details.method, details.request)}: ${during ? 'the session was closed during the call' : 'the session is closed; create a new session to make more requests'}`)
     init(this, 'SessionClosedError', details)
   }
 

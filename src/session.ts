@@ -439,7 +439,7 @@ async function closeClient(client: Client): Promise<void> {
   client.closed = true
   const isRoot = client.closer !== undefined && client.closer === client.root.closer
   if (isRoot) client.root.closed = true
-  const reason = new SessionClosedError({ request: client.layer.baseURL })
+  const reason = new SessionClosedError({ request: client.layer.baseURL }, true)
   client.closer?.abort(reason)
   const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
   const closed = await Promise.allSettled(client.owned.map(transport => transport.close(reason)))
@@ -647,7 +647,7 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
   }
 
   const abortError = (kind: AttemptScope['kind']): FetchError => {
-    if (kind === 'closed') return new SessionClosedError(details)
+    if (kind === 'closed') return new SessionClosedError(details, true)
     if (kind === 'caller') {
       const reason = deadline.callerSignal?.reason
       if ((reason as Error | undefined)?.name === 'TimeoutError') return new TimeoutError('signal', undefined, { ...details, cause: reason })

@@ -503,7 +503,11 @@ export interface Session extends $Fetch, AsyncDisposableLike {
   readonly cookies: CookieJar | undefined
   /** True once `close()` was called. */
   readonly closed: boolean
-  /** Flushes the cookie store, releases pooled connections; later requests reject with `SessionClosedError`. */
+  /**
+   * Aborts every call in flight (and its body) with `SessionClosedError`, then releases the
+   * connections and flushes the cookie store; later requests reject with `SessionClosedError`.
+   * Every call returns the same promise.
+   */
   close: () => Promise<void>
   /** A child session with merged defaults that shares this session's jar and pool. */
   extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | 'limit' | keyof TransportOptions>) => Session

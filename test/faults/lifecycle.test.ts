@@ -95,10 +95,10 @@ describe('close() settles at once and aborts what is in flight (item 10)', () =>
       const error = await within(hang, 500) as SessionClosedError
       expect(error).toBeInstanceOf(SessionClosedError)
       // (`key` is a secret-looking parameter: redacted.)
-      expect(error.message).toBe(`[GET] "${server.url}/hang?key=REDACTED": the session is closed; create a new session to make more requests`)
+      expect(error.message).toBe(`[GET] "${server.url}/hang?key=REDACTED": the session was closed during the call`)
       const read = await within(reader.read(), 500) as SessionClosedError
       expect(read).toBeInstanceOf(SessionClosedError)
-      expect(read.message).toMatch(`[GET] "${server.url}/trickle?chunks=1000&interval=20": the session is closed`)
+      expect(read.message).toMatch(`[GET] "${server.url}/trickle?chunks=1000&interval=20": the session was closed during the call`)
       expect(await within(nativeReader.read(), 500)).toBeInstanceOf(SessionClosedError)
       // Not retried, though a GET that lost its connection is retried by default.
       await sleep(50)
@@ -210,7 +210,7 @@ describe('calls waiting when close() runs reject with SessionClosedError at once
       await session.close()
       const error = await within(call, 1000) as SessionClosedError
       expect(error).toBeInstanceOf(SessionClosedError)
-      expect(error.message).toBe(`[GET] "${server.url}/flaky/${flaky}?fail=10": the session is closed; create a new session to make more requests`)
+      expect(error.message).toBe(`[GET] "${server.url}/flaky/${flaky}?fail=10": the session was closed during the call`)
       expect(Date.now() - started).toBeLessThan(150)
       await sleep(500)
       expect(server.hits(flaky)).toBe(1)

@@ -66,10 +66,10 @@ export const lifecycle: SuiteArea = ({ describe, it, skip, expect }, env, { key,
       const error = await within(hang, 1000) as Error
       expect(closedName(error)).toBe('SessionClosedError')
       expect(error).toBeInstanceOf(lib.SessionClosedError)
-      expect(error.message).toBe(`[GET] "${base}/hang?key=REDACTED": the session is closed; create a new session to make more requests`)
+      expect(error.message).toBe(`[GET] "${base}/hang?key=REDACTED": the session was closed during the call`)
       const read = await within(reader.read(), 1000) as Error
       expect(closedName(read)).toBe('SessionClosedError')
-      expect(read.message).toMatch(`[GET] "${base}/trickle?chunks=1000&interval=20": the session is closed`)
+      expect(read.message).toMatch(`[GET] "${base}/trickle?chunks=1000&interval=20": the session was closed during the call`)
       // workerd hands an abort's reason to a body it streams as a plain Error that names it.
       const nativeRead = await within(nativeReader.read(), 1000) as Error
       expect(runtime === 'workerd' ? nativeRead.message : closedName(nativeRead)).toMatch('SessionClosedError')
