@@ -164,33 +164,45 @@ export const CLIENTS = {
       return fetchClient(makeFetchCookie(globalThis.fetch, new CookieJar()), true)
     },
   },
-  '$fetch': {
-    label: 'fetch-session $fetch',
-    jar: false,
-    async create() {
-      const { $fetch } = await import('../dist/adapters/node.js')
-      return {
-        jar: false,
-        get: url => $fetch(url),
-        follow: url => $fetch(url),
-        bytes: async url => (await $fetch(url, { responseType: 'arrayBuffer' })).byteLength,
-        close: async () => {},
-      }
+  ...fetchSessionClients('', new URL('../dist/adapters/node.js', import.meta.url).href),
+  // An A/B run against another build (the commit before a change): FETCH_SESSION_BASELINE names
+  // its dist/ folder, and `$fetch@base` / `session@base` run beside today's in the same run.
+  ...(process.env.FETCH_SESSION_BASELINE
+    ? fetchSessionClients('@base', new URL(`file://${process.env.FETCH_SESSION_BASELINE.replace(/\/$/, '')}/adapters/node.js`).href)
+    : {}),
+}
+
+/** fetch-session's two clients, `$fetch` and a session, imported from the build at `entry`. */
+function fetchSessionClients(suffix, entry) {
+  return {
+    [`$fetch${suffix}`]: {
+      label: `fetch-session $fetch${suffix}`,
+      jar: false,
+      async create() {
+        const { $fetch } = await import(entry)
+        return {
+          jar: false,
+          get: url => $fetch(url),
+          follow: url => $fetch(url),
+          bytes: async url => (await $fetch(url, { responseType: 'arrayBuffer' })).byteLength,
+          close: async () => {},
+        }
+      },
     },
-  },
-  'session': {
-    label: 'fetch-session session',
-    jar: true,
-    async create() {
-      const { createSession } = await import('../dist/adapters/node.js')
-      const session = createSession()
-      return {
-        jar: true,
-        get: url => session(url),
-        follow: url => session(url),
-        bytes: async url => (await session(url, { responseType: 'arrayBuffer' })).byteLength,
-        close: () => session.close(),
-      }
+    [`session${suffix}`]: {
+      label: `fetch-session session${suffix}`,
+      jar: true,
+      async create() {
+        const { createSession } = await import(entry)
+        const session = createSession()
+        return {
+          jar: true,
+          get: url => session(url),
+          follow: url => session(url),
+          bytes: async url => (await session(url, { responseType: 'arrayBuffer' })).byteLength,
+          close: () => session.close(),
+        }
+      },
     },
-  },
+  }
 }
