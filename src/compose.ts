@@ -65,9 +65,11 @@ export interface CallState {
   parseResponse: ((text: string) => unknown) | undefined
   /**
    * The cookies of this call alone, where the session keeps none (`$fetch`, `cookies: false`):
-   * created when a response of the call first sets a cookie, gone when the call ends.
+   * created when a request follows a response that set a cookie, gone when the call ends.
    */
   jar?: CookieJarLike
+  /** `Set-Cookie` headers of this call's responses (by URL) not yet in `jar`: stored when a request follows. */
+  pendingCookies?: Array<[url: string, setCookies: string[]]>
 }
 
 /** `init[kCall]`, typed. */

@@ -15,7 +15,7 @@ export function withCookies(jar: CookieJarLike): Middleware {
   return next => async (input, init = {}) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const response = await next(url, await withJarCookies(jar, url, init))
-    await storeCookies(jar, url, response)
+    await storeCookies(jar, url, getSetCookies(response.headers))
     return response
   }
 }
@@ -33,13 +33,17 @@ export function withCallCookies(createJar: () => CookieJarLike | undefined): Mid
     const state = callStateOf(init)
     if (!state) return next(input, init)
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    const response = await next(url, state.jar ? await withJarCookies(state.jar, url, init) : init)
-    if (!state.jar) {
-      if (getSetCookies(response.headers).length === 0) return response
-      state.jar = createJar()
-      if (!state.jar) return response
+    // The cookies of earlier responses of this call go into a jar only now that a request follows
+    // them: the last response's are never parsed, so a call without a further hop costs nothing.
+    if (state.pendingCookies) {
+      state.jar ??= createJar()
+      const pending = state.pendingCookies
+      state.pendingCookies = undefined
+      if (state.jar) for (const [from, setCookies] of pending) await storeCookies(state.jar, from, setCookies)
     }
-    await storeCookies(state.jar, url, response)
+    const response = await next(url, state.jar ? await withJarCookies(state.jar, url, init) : init)
+    const setCookies = getSetCookies(response.headers)
+    if (setCookies.length > 0) (state.pendingCookies ??= []).push([url, setCookies])
     return response
   }
 }
@@ -84,8 +88,7 @@ export function useCookieRules(rules: CookieRules): void {
  * rules tough-cookie does not apply: the prefixes, case-insensitively, and "leave secure cookies
  * alone", which costs a look-up only for a cookie without `Secure` from an insecure origin.
  */
-async function storeCookies(jar: CookieJarLike, url: string, response: Response): Promise<void> {
-  const setCookies = getSetCookies(response.headers)
+async function storeCookies(jar: CookieJarLike, url: string, setCookies: readonly string[]): Promise<void> {
   if (setCookies.length === 0) return
   const stored: StoredCookie[] = []
   const rules = cookieRules?.(jar, url)
