@@ -164,24 +164,30 @@ export const CLIENTS = {
       return fetchClient(makeFetchCookie(globalThis.fetch, new CookieJar()), true)
     },
   },
-  ...fetchSessionClients('', new URL('../dist/adapters/node.js', import.meta.url).href),
+  ...fetchSessionClients('', new URL('../dist/adapters/node.js', import.meta.url).href, true),
   // An A/B run against another build (the commit before a change): FETCH_SESSION_BASELINE names
   // its dist/ folder, and `$fetch@base` / `session@base` run beside today's in the same run.
   ...(process.env.FETCH_SESSION_BASELINE
-    ? fetchSessionClients('@base', new URL(`file://${process.env.FETCH_SESSION_BASELINE.replace(/\/$/, '')}/adapters/node.js`).href)
+    ? fetchSessionClients('@base', new URL(`file://${process.env.FETCH_SESSION_BASELINE.replace(/\/$/, '')}/adapters/node.js`).href, process.env.FETCH_SESSION_BASELINE_HOP_COOKIES !== '0')
     : {}),
 }
 
-/** fetch-session's two clients, `$fetch` and a session, imported from the build at `entry`. */
-function fetchSessionClients(suffix, entry) {
+/**
+ * fetch-session's two clients, `$fetch` and a session, imported from the build at `entry`.
+ * `hopCookies`: the build's `$fetch` keeps the cookies a redirect hop sets for the rest of the call
+ * (since issue 11; FETCH_SESSION_BASELINE_HOP_COOKIES=0 for an older baseline).
+ */
+function fetchSessionClients(suffix, entry, hopCookies) {
   return {
     [`$fetch${suffix}`]: {
       label: `fetch-session $fetch${suffix}`,
       jar: false,
+      hopCookies,
       async create() {
         const { $fetch } = await import(entry)
         return {
           jar: false,
+          hopCookies,
           get: url => $fetch(url),
           follow: url => $fetch(url),
           bytes: async url => (await $fetch(url, { responseType: 'arrayBuffer' })).byteLength,
