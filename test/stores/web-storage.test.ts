@@ -264,10 +264,15 @@ describe('the web storage store', () => {
     const storage = new QuotaStorage()
     const tab1 = new CookieJar(createWebStorageStore(storage, { maxBytes: 30_000 }))
     const tab2 = new CookieJar(createWebStorageStore(storage, { maxBytes: 30_000 }))
-    await tab2.setCookie('early=1', 'https://two.example/')
+    // Each cookie is set a millisecond after the one before. Cookies set within one millisecond
+    // are equally recent, and eviction takes them in the index's order: on a fast machine a real
+    // clock made the newest cookies of the first domains go (1 run in about 100 failed here).
+    const start = Date.now() - 1_000_000
+    const at = (ms: number): { now: Date } => ({ now: new Date(start + ms) })
+    await tab2.setCookie('early=1', 'https://two.example/', at(0))
     for (let index = 0; index < 40; index++) {
-      await tab1.setCookie(`one${index}=${'x'.repeat(1000)}`, `https://one${index % 4}.example/`)
-      await tab2.setCookie(`two${index}=${'x'.repeat(1000)}`, `https://two${index % 4}.example/`)
+      await tab1.setCookie(`one${index}=${'x'.repeat(1000)}`, `https://one${index % 4}.example/`, at(1 + 2 * index))
+      await tab2.setCookie(`two${index}=${'x'.repeat(1000)}`, `https://two${index % 4}.example/`, at(2 + 2 * index))
     }
     expect(storage.used).toBeLessThanOrEqual(30_000)
     expect((await tab1.getCookies('https://two0.example/')).map(cookie => cookie.key)).toContain('two36')

@@ -20,8 +20,8 @@
  *   characters, a fifth of the usual 5 MB quota), so a hostile site cannot fill the storage and
  *   leave a later login without room. A change that would pass it evicts cookies as browsers do
  *   (RFC 6265bis §5.7: expired ones, then those of crowded domains, with more than 50 cookies or
- *   a twentieth of the budget, non-Secure first, then any; least recently used first) down to
- *   90 % of it. The cookie being set is never
+ *   a twentieth of the budget, non-Secure first, then any; least recently used first, to the
+ *   millisecond: cookies used within one millisecond are equally recent) down to 90 % of it. The cookie being set is never
  *   evicted for room; a cookie that alone does not fit in `maxBytes` is not stored. A storage
  *   that refuses a write all the same (the origin's other data filled it) is a `CookieStoreError`
  *   (`ERR_COOKIE_STORE_IO`), and the store's cookies stay as they were.
