@@ -4,12 +4,13 @@
  * layer, so it sees every hop and adds credentials only to hops on the origin they were given
  * for: a redirect elsewhere never carries them, a redirect back gets them again.
  */
-import type { Middleware } from './compose'
-import { callStateOf } from './compose'
+import type { CallContext, LayerSpec, Middleware, MergeContext, ReadContext } from './layer'
+import { layerStateOf } from './layer'
 import { AuthError, invalidOption } from './errors'
 import { isOneShotBody, setHeader } from './headers'
 import { md5Hex } from './md5'
-import { discard } from './redirect'
+import { own } from './own'
+import { discard } from './response-hooks'
 import type { AuthOptions, BearerAuthOptions } from './types'
 import { toBase64 } from './url'
 
@@ -92,10 +93,59 @@ export function checkAuth(auth: unknown): AuthOptions | false | undefined {
   return auth as AuthOptions
 }
 
+/** The `auth` of one level (or of several, merged). */
+export interface AuthLevel {
+  /** `false` turns off the auth of earlier levels. */
+  auth: AuthOptions | false
+  /**
+   * The origin `auth` was given for: the `baseURL` origin of the session that gave it (an
+   * `extend()` child inherits its parent's), or `undefined` for each request's own origin.
+   */
+  origin: string | undefined
+}
+
+function readAuth(source: object, context: ReadContext): AuthLevel | undefined {
+  const auth = checkAuth(own(source, 'auth'))
+  if (auth === undefined) return undefined
+  return { auth, origin: auth && context.level === 'session' ? context.origin : undefined }
+}
+
+/**
+ * The later level's `auth` wins. For a new session's defaults (`extend()`), the child's own auth
+ * belongs to the child's base, and the parent's stays with the origin it was given for, whatever
+ * the child's baseURL (issue 12 item 6); for a call, the request's or the mount's belongs to the
+ * request's own origin.
+ */
+function mergeAuth(_base: AuthLevel | undefined, over: AuthLevel, context: MergeContext): AuthLevel {
+  if (context.level !== 'session') return over
+  return { auth: over.auth, origin: over.auth ? context.origin : undefined }
+}
+
+/** The credentials of a call, for the origin they belong to (the session's base, else the request's own). */
+function prepareAuth(options: AuthLevel | undefined, call: CallContext): CallAuth | undefined {
+  if (!options || options.auth === false) return undefined
+  return { options: options.auth, origin: options.origin ?? call.url.origin, state: authStateOf(options.auth) }
+}
+
+/** The auth layer's spec: `auth`, per hop, below the redirects. */
+export const authLayer: LayerSpec<AuthLevel, CallAuth> = {
+  name: 'auth',
+  keys: ['auth'],
+  read: readAuth,
+  merge: mergeAuth,
+  prepare: prepareAuth,
+  create: () => withAuth(),
+}
+
+/** The credentials of the call of `init`, if it has any. */
+export function callAuthOf(init: RequestInit | undefined): CallAuth | undefined {
+  return layerStateOf<CallAuth>(init, 'auth')
+}
+
 /** The auth layer. */
 export function withAuth(): Middleware {
   return next => async (input, init = {}) => {
-    const auth = callStateOf(init)?.auth
+    const auth = callAuthOf(init)
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     if (!auth || new URL(url).origin !== auth.origin) return next(url, init)
     const headers = new Headers(init.headers)

@@ -1,5 +1,5 @@
 import { FetchError } from './fetch-error'
-import { classifyNetworkError } from './network-errors'
+import { classifyNetworkError, isNetworkError } from './network-errors'
 import type { NetworkErrorCode } from './network-errors'
 import { redactText, redactURL } from './secrets'
 import type { FetchResponse } from './types'
@@ -391,4 +391,70 @@ export class ParseError extends FetchError {
   }
 
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('ParseError')
+}
+
+/** An error thrown by the caller's own code (a hook, `shouldRetry`): passed through untouched and never retried. */
+export interface HookFailure {
+  failed: boolean
+  error: unknown
+}
+
+/** What `classify()` reads of a call (`Call` in `call.ts`). */
+export interface ClassifyCall {
+  failure: HookFailure
+  details: ErrorDetails
+  /** The call's options as its errors carry them (`error.options`). */
+  fetchOptions: unknown
+  /** The call state's error a layer failed the body with. */
+  state: { bodyError?: unknown }
+  deadline: { readonly signal: AbortSignal, readonly callerSignal: AbortSignal | undefined }
+  timeouts: { total: number | undefined, attempt: number | undefined }
+  /** The current attempt. */
+  current: { readonly signal: AbortSignal } | undefined
+  /** The response as the caller sees it (redirect history, the request's fragment). */
+  ofCall: <T extends Response>(response: T) => T
+}
+
+/** Why an attempt's signal aborted (`timeout.ts`'s `AbortKind`). */
+type AbortKindOf = 'caller' | 'total' | 'attempt' | 'closed'
+
+/**
+ * What an attempt's failure is, as the caller sees it (issue 13 item 2): the caller's own error
+ * as it is; `SessionClosedError` when the session was closed under it (whatever the transport made
+ * of that); a layer's body error; an `HTTPError` for ofetch's error status; this package's errors
+ * as they are; the abort or deadline that fired; a `NetworkError` for what the runtime reports as
+ * one; an `InvalidRequestError` for anything else the runtime refused.
+ */
+export function classify(error: unknown, scope: { readonly signal: AbortSignal, readonly kind: AbortKindOf | undefined }, call: ClassifyCall): unknown {
+  const { failure, details } = call
+  if (failure.failed && error === failure.error) return error
+  if (scope.kind === 'closed' && scope.signal.aborted) return abortError('closed', call)
+  if (call.state.bodyError !== undefined) return call.state.bodyError
+  let cause = error
+  // ofetch's own FetchError (this package's errors are its subclasses): an error status, or what it wrapped.
+  if (cause instanceof FetchError && !isSessionError(cause)) {
+    const response = (cause as FetchError).response
+    if (response) return new HTTPError(call.ofCall(response), { ...details, options: call.fetchOptions })
+    cause = (cause as FetchError).cause ?? cause
+    if (failure.failed && cause === failure.error) return cause
+  }
+  if (isSessionError(cause)) return cause
+  if (scope.signal.aborted) return abortError(scope.kind, call)
+  if (!isNetworkError(cause)) {
+    return new InvalidRequestError((cause as Error)?.message ?? String(cause), { ...details, options: call.fetchOptions, cause })
+  }
+  return new NetworkError({ ...details, options: call.fetchOptions, cause })
+}
+
+/** The error of a call whose signal aborted, by why it did. */
+export function abortError(kind: AbortKindOf | undefined, call: ClassifyCall): FetchError {
+  const { details } = call
+  if (kind === 'closed') return new SessionClosedError(details, true)
+  if (kind === 'caller') {
+    const reason = call.deadline.callerSignal?.reason
+    if ((reason as Error | undefined)?.name === 'TimeoutError') return new TimeoutError('signal', undefined, { ...details, cause: reason })
+    return new AbortError({ ...details, cause: reason })
+  }
+  if (kind === 'attempt') return new TimeoutError('attempt', call.timeouts.attempt, { ...details, cause: call.current?.signal.reason })
+  return new TimeoutError('total', call.timeouts.total, { ...details, cause: call.deadline.signal.reason })
 }

@@ -6,7 +6,6 @@
  * @module
  */
 import { FetchError as OfetchFetchError } from 'ofetch'
-import type { FetchResponse } from './types'
 
 /**
  * An HTTP error, a network error, a deadline…: what every error of this package is an instance
@@ -42,3 +41,28 @@ export interface FetchErrorConstructor {
 
 /** ofetch's `FetchError` class, the base class of this package's errors. */
 export const FetchError: FetchErrorConstructor = OfetchFetchError as FetchErrorConstructor
+
+/** One redirect that was followed on the way to the final response. */
+export interface RedirectHop {
+  /** The URL that answered with the redirect. */
+  url: string
+  /** The method used for that URL. */
+  method: string
+  /** The redirect status (301, 302, 303, 307 or 308). */
+  status: number
+  /** The status text of the redirect response. */
+  statusText: string
+  /** Where it pointed, resolved against `url`. */
+  location: string
+}
+
+/**
+ * A `Response` with the parsed body on `_data` and the redirect chain on `history`. Declared here,
+ * beside the error that carries it, so that this module needs nothing of `types.ts` (no import circle).
+ */
+export interface FetchResponse<T> extends Response {
+  /** The parsed body (JSON, text, blob, stream, as `responseType` or `Content-Type` decides). */
+  _data?: T
+  /** Every redirect followed before this response, oldest first (empty when none). Like requests' `response.history`. */
+  history?: RedirectHop[]
+}

@@ -8,12 +8,12 @@
  * response body is done (issue 12 item 15).
  */
 import { withBody } from './body-response'
-import type { Middleware } from './compose'
-import { callStateOf } from './compose'
+import type { LayerSpec, Middleware, ReadContext } from './layer'
+import { callStateOf } from './layer'
 import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
 import { invalidOption } from './errors'
-import { bare } from './own'
+import { bare, own, ownRecord } from './own'
 
 /** Statuses whose response has no body (fetch spec "null body status"). */
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
@@ -25,6 +25,28 @@ const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
 const collected: FinalizationRegistry<() => void> | undefined = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry(release => release())
   : undefined
+
+/**
+ * A session's `limit`, read once at `createSession()` into the session's `Limiter` (which its
+ * `extend()` children inherit, so they share its limits). Given to a mount, a request or
+ * `$fetch.create()`, it is ignored, as it always was.
+ */
+function readLimit(source: object, context: ReadContext): Limiter | undefined {
+  if (context.level !== 'session' || context.stateless) return undefined
+  const option = ownRecord(own<LimitOptions>(source, 'limit'))
+  if (option === undefined) return undefined
+  // Not an object, its members would be read from the prototype (`limit: 5` would limit nothing).
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) throw invalidOption('limit', '`limit` must be { concurrency, perHost, rps }')
+  return new Limiter(option)
+}
+
+/** The limiter's spec: under the redirects and the user's layers, each request on the wire takes a slot. */
+export const limitLayer: LayerSpec<Limiter, unknown> = {
+  name: 'limit',
+  keys: ['limit'],
+  read: readLimit,
+  create: ({ options }) => options.limit ? withLimit(options.limit as Limiter) : undefined,
+}
 
 /**
  * The layer that takes a slot of `limiter` for each request sent, for that request's host, and

@@ -1,27 +1,31 @@
 /**
- * Option layers and how they merge. A request's options are built from up to three layers:
+ * Option levels and how they merge. A request's options are built from up to three levels:
  * the session's defaults, the longest matching mount, and the request's own options.
  *
+ * The engine's own options are read here; every other option key belongs to a layer
+ * (`stack.ts`'s list), which reads, checks and merges its own (`LayerSpec`).
+ *
  * Merge rules (tested in `test/core/options.test.ts`):
- * - `headers`: through `Headers`, later layers `set` over earlier ones (case-insensitive); in an
- *   object, a `null` or `undefined` value removes the earlier layers' header.
+ * - `headers`: through `Headers`, later levels `set` over earlier ones (case-insensitive); in an
+ *   object, a `null` or `undefined` value removes the earlier levels' header.
  * - hooks: concatenated, session first, then mount, then request: all of them run (ofetch#319).
  * - `query`: merged key by key.
  * - `retry`: `false` turns it off, a number sets `limit`, an object overrides the keys it names.
  * - `timeout`: a number sets `total`, an object overrides the keys it names, `false` clears both.
- * - `signal`: every layer's signal is merged (any of them aborts the call).
- * - `sensitiveHeaders`: united.
- * - everything else: the later layer wins.
+ * - `signal`: every level's signal is merged (any of them aborts the call).
+ * - a layer's options: as its `merge` says (`sensitiveHeaders` united, `use` appended, else the later level wins).
+ * - everything else: the later level wins.
  * Only own properties are read, so a polluted `Object.prototype` is never taken for an option.
  */
-import { checkAuth } from './auth'
 import { checkTimeout } from './retry'
-import type { AuthOptions, RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
+import type { RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
 import { invalidOption } from './errors'
+import type { Level, MergeContext, ReadContext } from './layer'
+import { LAYERS } from './stack'
 import { cleanURL } from './url'
-import { own } from './own'
+import { copyRecord, FORBIDDEN_KEYS, own, ownRecord } from './own'
 
-export { own }
+export { copyRecord, own, ownRecord }
 
 /** Names of the hook options, in the order they are listed in the docs. */
 export const HOOK_NAMES: readonly ['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] = Object.freeze(['onRequest', 'onRequestError', 'onResponse', 'onResponseError', 'onRetry', 'onRedirect'] as const)
@@ -32,8 +36,8 @@ export type HookName = typeof HOOK_NAMES[number]
 /** Hooks as arrays, by name. */
 export type HookLists = { [K in HookName]: Array<(context: any) => unknown> }
 
-/** Options that the session handles itself (everything else is passed on to ofetch and fetch). */
-const OWN_KEYS: ReadonlySet<string> = new Set<string>([
+/** The engine's own option keys (the layers' are theirs: `LAYERS`). */
+const ENGINE_KEYS: readonly string[] = [
   ...HOOK_NAMES,
   'baseURL',
   'query',
@@ -41,11 +45,7 @@ const OWN_KEYS: ReadonlySet<string> = new Set<string>([
   'headers',
   'timeout',
   'retry',
-  'redirect',
-  'maxRedirects',
-  'sensitiveHeaders',
   'signal',
-  'cookies',
   'fetch',
   'proxy',
   'tls',
@@ -54,16 +54,15 @@ const OWN_KEYS: ReadonlySet<string> = new Set<string>([
   // ofetch's own retry and timeout options are replaced by ours; never forward them.
   'retryDelay',
   'retryStatusCodes',
-  'auth',
-  'limit',
-  'onDownloadProgress',
-  'maxBodySize',
-])
+]
 
-/** Keys that must never be copied from caller objects. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+/** Options that the session handles itself (everything else is passed on to ofetch and fetch). */
+const OWN_KEYS: ReadonlySet<string> = new Set<string>([...ENGINE_KEYS, ...LAYERS.flatMap(spec => spec.keys)])
 
-/** One layer of options, normalised. */
+/** A level without any layer's options (shared: nothing is allocated for it). */
+const NO_LAYER_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null))
+
+/** One level of options, normalised. */
 export interface OptionLayer {
   baseURL: string | undefined
   /**
@@ -76,26 +75,16 @@ export interface OptionLayer {
   hooks: Partial<HookLists>
   retry: RetryOptions | number | false | undefined
   timeout: TimeoutOptions | false | undefined
-  redirect: RequestOptions['redirect']
-  maxRedirects: number | undefined
-  sensitiveHeaders: string[] | undefined
-  /** The signals of this layer (any of them aborts the call). */
+  /** The signals of this level (any of them aborts the call). */
   signals: AbortSignal[]
-  /** `auth`; `false` turns off the auth of earlier layers. */
-  auth: AuthOptions | false | undefined
-  /**
-   * The origin `auth` was given for: the `baseURL` origin of the layer that gave it (an
-   * `extend()` child inherits its parent's), or `undefined` for each request's own origin.
-   */
-  authOrigin: string | undefined
-  /** `onDownloadProgress` (the later layer wins). */
-  onDownloadProgress: RequestOptions['onDownloadProgress']
-  /** `maxBodySize` (the later layer wins). */
-  maxBodySize: number | undefined
+  /** Each layer's options (what its `read` returned, or its `merge` made), by layer name. */
+  layers: Readonly<Record<string, unknown>>
   /** Every other option, own keys only. */
   rest: Record<string, unknown>
 }
 
+/** How `toLayer()` reads: a request's options unless told otherwise. */
+const REQUEST_READ: Omit<ReadContext, 'origin'> = Object.freeze({ level: 'request', stateless: false })
 
 /** The origin of a `baseURL` as resolveURL reads it, or `'null'` (no http origin) when it does not parse. */
 export function originOf(baseURL: string): string {
@@ -108,20 +97,10 @@ export function originOf(baseURL: string): string {
 }
 
 /**
- * An option object as the session reads it: a plain object (or one without a prototype) becomes
- * a copy with its own keys only and no prototype, so that a polluted `Object.prototype` is read
- * neither by the session nor by the runtime it is handed to; anything else (a string, a URL, an
- * array, a class instance such as a `Dispatcher` or a cookie jar) is returned as it is.
+ * Normalises one level of options: the engine's own, then each layer's (its `read`). Throws
+ * `InvalidRequestError` (`invalidOption()`) for values that cannot work.
  */
-export function ownRecord<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
-  const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return value
-  return copyRecord(value as Record<string, unknown>) as T
-}
-
-/** Normalises one layer of options. Throws `TypeError` / `RangeError` for values that cannot work. */
-export function toLayer(options: RequestOptions | undefined, headers?: Headers): OptionLayer {
+export function toLayer(options: RequestOptions | undefined, headers?: Headers, read: { level: Level, stateless?: boolean } = REQUEST_READ): OptionLayer {
   const hooks: Partial<HookLists> = Object.create(null)
   const rest: Record<string, unknown> = Object.create(null)
   const source = (options ?? {}) as Record<string, unknown>
@@ -140,22 +119,12 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
   }
   const timeout = own<RequestOptions['timeout']>(source, 'timeout')
   const query = own<Record<string, unknown>>(source, 'query') ?? own<Record<string, unknown>>(source, 'params')
-  const redirect = own<RequestOptions['redirect']>(source, 'redirect')
-  if (redirect !== undefined && redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
-    throw invalidOption('redirect', `\`redirect\` must be 'follow', 'manual' or 'error', got ${JSON.stringify(redirect)}`)
-  }
-  const maxRedirects = own<number>(source, 'maxRedirects')
-  if (maxRedirects !== undefined && (!Number.isInteger(maxRedirects) || maxRedirects < 0)) {
-    throw invalidOption('maxRedirects', `\`maxRedirects\` must be a whole number >= 0, got ${String(maxRedirects)}`)
-  }
   const signal = own<AbortSignal | null>(source, 'signal') ?? undefined
   if (signal !== undefined && (typeof signal !== 'object' || typeof signal.addEventListener !== 'function')) {
     throw invalidOption('signal', '`signal` must be an AbortSignal')
   }
   const baseURL = own<string>(source, 'baseURL')
   if (baseURL !== undefined && typeof baseURL !== 'string') throw invalidOption('baseURL', '`baseURL` must be a string')
-  const sensitive = own<readonly string[]>(source, 'sensitiveHeaders')
-  const auth = checkAuth(own(source, 'auth'))
   const origin = baseURL === undefined ? undefined : originOf(baseURL)
   return {
     baseURL,
@@ -165,42 +134,26 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers):
     hooks,
     retry: checkRetry(own<RequestOptions['retry']>(source, 'retry')),
     timeout: normalizeTimeout(timeout),
-    redirect,
-    maxRedirects,
-    sensitiveHeaders: sensitive ? sensitive.map(name => String(name).toLowerCase()) : undefined,
     signals: signal ? [signal] : [],
-    auth,
-    authOrigin: auth ? origin : undefined,
-    onDownloadProgress: checkFunction('onDownloadProgress', own(source, 'onDownloadProgress')),
-    maxBodySize: checkSize(own(source, 'maxBodySize')),
+    layers: readLayers(source, { level: read.level, origin, stateless: read.stateless === true }),
     rest,
   }
 }
 
-function checkSize(value: unknown): number | undefined {
-  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidOption('maxBodySize', `\`maxBodySize\` must be a whole number of bytes >= 0, got ${String(value)}`)
-  return value
-}
-
-function checkFunction<T>(name: string, value: T): T {
-  if (value !== undefined && typeof value !== 'function') throw invalidOption(name, `\`${name}\` must be a function`)
-  return value
+/** Each layer's options in `source`; the shared empty record when none gives any (most requests). */
+function readLayers(source: object, context: ReadContext): Readonly<Record<string, unknown>> {
+  let layers: Record<string, unknown> | undefined
+  for (const spec of LAYERS) {
+    const value = spec.read?.(source, context)
+    if (value !== undefined) (layers ??= Object.create(null) as Record<string, unknown>)[spec.name] = value
+  }
+  return layers ?? NO_LAYER_OPTIONS
 }
 
 function checkRetry(retry: RequestOptions['retry']): RequestOptions['retry'] {
   if (retry === undefined || retry === false || typeof retry === 'number') return retry
   if (typeof retry !== 'object' || retry === null) throw invalidOption('retry', '`retry` must be false, a number or an options object')
   return copyRecord(retry as Record<string, unknown>) as RetryOptions
-}
-
-/** A copy with own keys only, prototype-pollution keys dropped, and no prototype to read through. */
-export function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = Object.create(null)
-  for (const key of Object.keys(record)) {
-    if (!FORBIDDEN_KEYS.has(key)) copy[key] = record[key]
-  }
-  return copy
 }
 
 /** `number` → `{ total }`; objects are validated; `false` stays `false` (clears the deadlines). */
@@ -231,47 +184,77 @@ export function mergeTimeouts(layers: ReadonlyArray<TimeoutOptions | false | und
   return { total, attempt }
 }
 
-/** Merges two layers into one (used by `extend()` and `$fetch.create()`). Headers are merged by the caller. */
-export function mergeLayers(base: OptionLayer, over: OptionLayer, headers: Headers | undefined): OptionLayer {
+/**
+ * Merges levels, earliest first, into one (issue 13 item 1): `extend()` and `$fetch.create()`
+ * merge the parent's and the child's (`level: 'session'`), a call its session's, its mount's and
+ * its own (`level: 'request'`). Headers are merged by the caller. A level that adds nothing to a
+ * layer's options leaves them as they are (no copy).
+ */
+export function mergeLevels(levels: readonly OptionLayer[], headers: Headers | undefined, level: MergeContext['level']): OptionLayer {
   const hooks: Partial<HookLists> = Object.create(null)
   for (const name of HOOK_NAMES) {
-    const list = [...(base.hooks[name] ?? []), ...(over.hooks[name] ?? [])]
-    if (list.length > 0) hooks[name] = list
+    let list: HookLists[HookName] | undefined
+    for (const item of levels) {
+      const own = item.hooks[name]
+      if (own && own.length > 0) list = list ? [...list, ...own] : own.slice()
+    }
+    if (list) hooks[name] = list
   }
-  const timeouts = [base.timeout, over.timeout].filter(value => value !== undefined)
+  let baseURL: string | undefined
+  let origin: string | undefined
+  let query: Record<string, unknown> | undefined
+  let retry: OptionLayer['retry']
+  const timeouts: Array<TimeoutOptions | false> = []
+  const signals: AbortSignal[] = []
+  for (const item of levels) {
+    if (item.baseURL !== undefined) {
+      baseURL = item.baseURL
+      origin = item.origin
+    }
+    if (item.query) query = Object.assign(query ?? Object.create(null), item.query)
+    retry = mergeRetry(retry, item.retry)
+    if (item.timeout !== undefined) timeouts.push(item.timeout)
+    signals.push(...item.signals)
+  }
   let timeout: OptionLayer['timeout']
   if (timeouts.length > 0) {
     const merged = mergeTimeouts(timeouts)
     timeout = merged.total === undefined && merged.attempt === undefined ? false : merged
   }
-  let retry: OptionLayer['retry'] = base.retry
-  if (over.retry !== undefined) {
-    if (over.retry === false || base.retry === undefined || base.retry === false) retry = over.retry
-    else {
-      const left = typeof base.retry === 'number' ? { limit: base.retry } : base.retry
-      const right = typeof over.retry === 'number' ? { limit: over.retry } : over.retry
-      retry = Object.assign(Object.create(null), left, right)
-    }
-  }
-  const baseURL = over.baseURL ?? base.baseURL
   return {
     baseURL,
-    origin: over.baseURL === undefined ? base.origin : over.origin,
-    query: base.query || over.query ? Object.assign(Object.create(null), base.query, over.query) : undefined,
+    origin,
+    query,
     headers,
     hooks,
     retry,
     timeout,
-    redirect: over.redirect ?? base.redirect,
-    maxRedirects: over.maxRedirects ?? base.maxRedirects,
-    sensitiveHeaders: base.sensitiveHeaders || over.sensitiveHeaders ? [...(base.sensitiveHeaders ?? []), ...(over.sensitiveHeaders ?? [])] : undefined,
-    signals: [...base.signals, ...over.signals],
-    auth: over.auth ?? base.auth,
-    // The parent's auth stays with the origin it was given for, whatever the child's baseURL;
-    // the child's own auth belongs to the child's base (issue 12 item 6).
-    authOrigin: over.auth !== undefined ? (over.auth ? (baseURL === undefined ? undefined : originOf(baseURL)) : undefined) : base.authOrigin,
-    onDownloadProgress: over.onDownloadProgress ?? base.onDownloadProgress,
-    maxBodySize: over.maxBodySize ?? base.maxBodySize,
-    rest: Object.assign(Object.create(null), base.rest, over.rest),
+    signals,
+    layers: mergeLayerOptions(levels, { level, origin }),
+    rest: Object.assign(Object.create(null), ...levels.map(item => item.rest)),
   }
+}
+
+/** Two levels' `retry`: `false` or a number over anything replaces it; two objects merge key by key. */
+function mergeRetry(base: OptionLayer['retry'], over: OptionLayer['retry']): OptionLayer['retry'] {
+  if (over === undefined) return base
+  if (over === false || base === undefined || base === false) return over
+  const left = typeof base === 'number' ? { limit: base } : base
+  const right = typeof over === 'number' ? { limit: over } : over
+  return Object.assign(Object.create(null), left, right)
+}
+
+/** Each layer's options over `levels`, by its `merge` (default: the later level wins). */
+function mergeLayerOptions(levels: readonly OptionLayer[], context: MergeContext): Readonly<Record<string, unknown>> {
+  let merged: Record<string, unknown> | undefined
+  for (const spec of LAYERS) {
+    // The first level's options are as it read them; each later one's merge over what came before.
+    let value: unknown = levels[0]?.layers[spec.name]
+    for (let index = 1; index < levels.length; index++) {
+      const over = levels[index]!.layers[spec.name]
+      if (over !== undefined) value = spec.merge ? spec.merge(value, over, context) : over
+    }
+    if (value !== undefined) (merged ??= Object.create(null) as Record<string, unknown>)[spec.name] = value
+  }
+  return merged ?? NO_LAYER_OPTIONS
 }

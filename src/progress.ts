@@ -1,13 +1,45 @@
 import { withBody } from './body-response'
-import type { Middleware } from './compose'
-import { callStateOf } from './compose'
-import { BodyTooLargeError } from './errors'
-import { discard } from './redirect'
-import type { DownloadProgress } from './types'
-import { bare } from './own'
+import type { LayerSpec, Middleware } from './layer'
+import { callStateOf } from './layer'
+import { BodyTooLargeError, invalidOption } from './errors'
+import { discard } from './response-hooks'
+import type { DownloadProgress, RequestOptions } from './types'
+import { bare, own } from './own'
 
 /** Statuses a `Response` cannot be built with a body for. */
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
+
+/** The body watch's options: also its call state, and the transport's hints (`maxBodySize`). */
+export interface BodyWatchOptions {
+  onDownloadProgress: RequestOptions['onDownloadProgress']
+  maxBodySize: number | undefined
+}
+
+function readBodyWatch(source: object): BodyWatchOptions | undefined {
+  const onDownloadProgress = own<BodyWatchOptions['onDownloadProgress']>(source, 'onDownloadProgress')
+  if (onDownloadProgress !== undefined && typeof onDownloadProgress !== 'function') throw invalidOption('onDownloadProgress', '`onDownloadProgress` must be a function')
+  const maxBodySize = checkSize(own(source, 'maxBodySize'))
+  if (onDownloadProgress === undefined && maxBodySize === undefined) return undefined
+  return { onDownloadProgress, maxBodySize }
+}
+
+function checkSize(value: unknown): number | undefined {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw invalidOption('maxBodySize', `\`maxBodySize\` must be a whole number of bytes >= 0, got ${String(value)}`)
+  return value
+}
+
+/** The body watch's spec: each key, the later level wins; the call state is the merged options themselves. */
+export const bodyWatchLayer: LayerSpec<BodyWatchOptions, BodyWatchOptions> = {
+  name: 'bodyWatch',
+  keys: ['onDownloadProgress', 'maxBodySize'],
+  read: readBodyWatch,
+  merge: (base, over) => base
+    ? { onDownloadProgress: over.onDownloadProgress ?? base.onDownloadProgress, maxBodySize: over.maxBodySize ?? base.maxBodySize }
+    : over,
+  prepare: options => options,
+  create: () => withBodyWatch(),
+}
 
 /**
  * Watches the final response's body (after every redirect) as the caller's reader pulls it:
@@ -20,8 +52,9 @@ export function withBodyWatch(): Middleware {
   return next => async (input, init) => {
     const response = await next(input, init)
     const state = callStateOf(init)
-    const listener = state?.onDownloadProgress
-    const limit = state?.maxBodySize
+    const options = state?.layers.bodyWatch as BodyWatchOptions | undefined
+    const listener = options?.onDownloadProgress
+    const limit = options?.maxBodySize
     if ((!listener && limit === undefined) || !response.body || NULL_BODY_STATUSES.has(response.status)) return response
     // Content-Length counts encoded bytes; the body is read decoded, so only an unencoded length is a total.
     const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length')

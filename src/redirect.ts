@@ -1,21 +1,106 @@
-import type { Middleware } from './compose'
-import { callStateOf } from './compose'
-import type { CallState } from './compose'
-import { RedirectError, redactURL } from './errors'
+/**
+ * The redirect layer: owns `redirect`, `maxRedirects` and `sensitiveHeaders` (and runs the
+ * `onRedirect` hooks), follows each hop itself so the layers below see every hop.
+ */
+import type { CallContext, LayerSpec, Middleware, ReadContext } from './layer'
+import { callStateOf, layerStateOf } from './layer'
+import { RedirectError, invalidOption, redactURL } from './errors'
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
-import type { RedirectHop } from './types'
-import { DISCARD } from './response-hooks'
+import { own } from './own'
+import type { RedirectContext, RedirectHop, RedirectMode } from './types'
+import { discard } from './response-hooks'
+
+export { discard }
 
 /** Statuses that are followed. 300, 304 and 305 are not (got `test/redirects.ts`; catalogue #17). */
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
-/** Used by `session.native()` and anything else that calls the layers without a call state. */
-const DEFAULT_STATE: Pick<CallState, 'redirect' | 'maxRedirects' | 'onRedirect' | 'sensitiveHeaders'> = Object.freeze({
+/** The redirect options of one level (or of several, merged). */
+export interface RedirectOptions {
+  redirect: RedirectMode | undefined
+  maxRedirects: number | undefined
+  /** Lower-case names; united across levels. */
+  sensitiveHeaders: string[] | undefined
+}
+
+/** What the redirect layer needs for one call. */
+export interface RedirectState {
+  /** `redirect` as the caller asked for it. */
+  redirect: RedirectMode
+  /** Redirects allowed per attempt. */
+  maxRedirects: number
+  /** `onRedirect` hooks, session's first. */
+  onRedirect: ReadonlyArray<(context: RedirectContext) => unknown>
+  /** Lower-case names stripped when a redirect leaves the origin. */
+  sensitiveHeaders: ReadonlySet<string>
+}
+
+/** Used by calls that change none of the defaults, and by `session.native()` (no call state): nothing allocated per call. */
+const DEFAULT_STATE: RedirectState = Object.freeze({
   redirect: 'follow',
   maxRedirects: 20,
-  onRedirect: [],
+  onRedirect: Object.freeze([]) as readonly never[],
   sensitiveHeaders: new Set<string>(),
 })
+
+function readRedirects(source: object, _context: ReadContext): RedirectOptions | undefined {
+  const redirect = own<RedirectMode>(source, 'redirect')
+  if (redirect !== undefined && redirect !== 'follow' && redirect !== 'manual' && redirect !== 'error') {
+    throw invalidOption('redirect', `\`redirect\` must be 'follow', 'manual' or 'error', got ${JSON.stringify(redirect)}`)
+  }
+  const maxRedirects = own<number>(source, 'maxRedirects')
+  if (maxRedirects !== undefined && (!Number.isInteger(maxRedirects) || maxRedirects < 0)) {
+    throw invalidOption('maxRedirects', `\`maxRedirects\` must be a whole number >= 0, got ${String(maxRedirects)}`)
+  }
+  const sensitive = own<readonly string[]>(source, 'sensitiveHeaders')
+  if (redirect === undefined && maxRedirects === undefined && sensitive === undefined) return undefined
+  return { redirect, maxRedirects, sensitiveHeaders: sensitive ? sensitive.map(name => String(name).toLowerCase()) : undefined }
+}
+
+function mergeRedirects(base: RedirectOptions | undefined, over: RedirectOptions): RedirectOptions {
+  if (!base) return over
+  return {
+    redirect: over.redirect ?? base.redirect,
+    maxRedirects: over.maxRedirects ?? base.maxRedirects,
+    sensitiveHeaders: base.sensitiveHeaders || over.sensitiveHeaders ? [...(base.sensitiveHeaders ?? []), ...(over.sensitiveHeaders ?? [])] : undefined,
+  }
+}
+
+function prepareRedirects(options: RedirectOptions | undefined, call: CallContext): RedirectState {
+  const onRedirect = call.hooks.onRedirect
+  if (!options && !onRedirect) return DEFAULT_STATE
+  return {
+    redirect: options?.redirect ?? DEFAULT_STATE.redirect,
+    maxRedirects: options?.maxRedirects ?? DEFAULT_STATE.maxRedirects,
+    onRedirect: onRedirect ?? DEFAULT_STATE.onRedirect,
+    sensitiveHeaders: options?.sensitiveHeaders ? new Set(options.sensitiveHeaders) : DEFAULT_STATE.sensitiveHeaders,
+  }
+}
+
+/** The redirect layer's spec. Off where the platform follows redirects itself (`owns.redirects`). */
+export const redirectsLayer: LayerSpec<RedirectOptions, RedirectState> = {
+  name: 'redirects',
+  keys: ['redirect', 'maxRedirects', 'sensitiveHeaders'],
+  read: readRedirects,
+  merge: mergeRedirects,
+  prepare: prepareRedirects,
+  create: context => context.adapter.owns?.redirects ? undefined : withRedirects(),
+}
+
+/** The `redirect` mode of merged options (what the platform is told where it follows redirects itself). */
+export function redirectModeOf(options: Readonly<Record<string, unknown>>): RedirectMode {
+  return (options.redirects as RedirectOptions | undefined)?.redirect ?? DEFAULT_STATE.redirect
+}
+
+/** The `sensitiveHeaders` of one level's options (lower case), if it names any. */
+export function sensitiveHeadersOf(options: Readonly<Record<string, unknown>> | undefined): readonly string[] | undefined {
+  return (options?.redirects as RedirectOptions | undefined)?.sensitiveHeaders
+}
+
+/** The redirect state of the call of `init`. */
+export function redirectStateOf(init: RequestInit | undefined): RedirectState | undefined {
+  return layerStateOf<RedirectState>(init, 'redirects')
+}
 
 /**
  * Follows redirects hop by hop (`redirect: 'manual'` underneath), so that the cookie layer below
@@ -26,16 +111,15 @@ const DEFAULT_STATE: Pick<CallState, 'redirect' | 'maxRedirects' | 'onRedirect' 
 export function withRedirects(): Middleware {
   return next => async (input, init = {}) => {
     const state = callStateOf(init)
-    const mode = state?.redirect ?? DEFAULT_STATE.redirect
+    const options = (state?.layers.redirects as RedirectState | undefined) ?? DEFAULT_STATE
+    const mode = options.redirect
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const method = (init.method ?? 'GET').toUpperCase()
     const details = { request: url, method: state?.method ?? method }
 
     if (mode === 'manual') return next(url, { ...init, redirect: 'manual' })
 
-    const maxRedirects = state?.maxRedirects ?? DEFAULT_STATE.maxRedirects
-    const onRedirect = state?.onRedirect ?? DEFAULT_STATE.onRedirect
-    const sensitive = state?.sensitiveHeaders ?? DEFAULT_STATE.sensitiveHeaders
+    const { maxRedirects, onRedirect, sensitiveHeaders: sensitive } = options
     const history: RedirectHop[] = state ? state.history : []
     history.length = 0
 
@@ -129,18 +213,6 @@ export function withRedirects(): Middleware {
       body = nextBody
       headers = nextHeaders
     }
-  }
-}
-
-/** Cancels a response body we will not read, without waiting and without an unhandled rejection. */
-export function discard(response: Response): void {
-  const fast = (response as unknown as Record<symbol, unknown>)[DISCARD]
-  if (typeof fast === 'function') {
-    fast.call(response)
-    return
-  }
-  if (response.body && !response.bodyUsed) {
-    response.body.cancel().catch(() => {})
   }
 }
 

@@ -21,3 +21,19 @@ export const DISCARD: unique symbol = Symbol.for('fetch-session.discard') as nev
  * `responseType: 'stream'`, a hook's, the caller's) gets the stream.
  */
 export const PROBE: unique symbol = Symbol.for('fetch-session.probe') as never
+
+/**
+ * Cancels a response body we will not read, without waiting and without an unhandled rejection
+ * (the transport's `DISCARD` when it has one). Here, beside `DISCARD`, so that every layer and the
+ * retry loop can use it without importing another layer.
+ */
+export function discard(response: Response): void {
+  const fast = (response as unknown as Record<symbol, unknown>)[DISCARD]
+  if (typeof fast === 'function') {
+    fast.call(response)
+    return
+  }
+  if (response.body && !response.bodyUsed) {
+    response.body.cancel().catch(() => {})
+  }
+}

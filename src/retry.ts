@@ -1,7 +1,9 @@
 import type { NetworkErrorCode } from './network-errors'
-import type { RetryOptions, ShouldRetryContext } from './types'
+import type { FetchError } from './fetch-error'
+import type { RetryContext, RetryOptions, ShouldRetryContext } from './types'
 import { MAX_TIMEOUT } from './timeout'
-import { invalidOption } from './errors'
+import { HTTPError, invalidOption, NetworkError, TimeoutError } from './errors'
+import { discard } from './response-hooks'
 
 /**
  * Methods retried by default: the idempotent ones (RFC 9110 §9.2.2). POST and PATCH may have
@@ -122,6 +124,76 @@ export function resolveRetry(layers: ReadonlyArray<RetryOptions | number | false
 export function backoffDelay(policy: RetryPolicy, retryCount: number): number {
   const base = Math.min(Math.max(0, policy.delay(retryCount) || 0), policy.maxDelay)
   return Math.round(Math.min(Math.max(0, policy.jitter(base) || 0), MAX_TIMEOUT))
+}
+
+/** What `nextDelay()` reads of a call (`Call` in `call.ts`). */
+export interface RetryCall {
+  policy: RetryPolicy
+  method: string
+  url: URL
+  /** A stream body, consumed by the first attempt. */
+  oneShotBody: boolean
+  deadline: { readonly signal: AbortSignal, remaining: () => number }
+}
+
+/**
+ * The wait before the next attempt, or `undefined` when `error` must be returned now (issue 13
+ * item 2): the policy (limit, methods, statuses, network errors, attempt timeouts), the server's
+ * `Retry-After`, `shouldRetry`, and the total deadline. Releases the failed attempt's body when
+ * it retries.
+ */
+export async function nextDelay(error: unknown, retryCount: number, call: RetryCall): Promise<number | undefined> {
+  const { policy, deadline } = call
+  if (retryCount >= policy.limit || deadline.signal.aborted) return undefined
+  // A stream body was consumed by the first attempt: sending it again would send nothing (catalogue #56).
+  if (call.oneShotBody) return undefined
+  let retry: boolean
+  let delay: number
+  const methodAllowed = policy.methods.has(call.method)
+  let response: Response | undefined
+  if (error instanceof HTTPError) {
+    response = error.response
+    const status = error.status
+    const retryAfter = honoursRetryAfter(status) ? parseRetryAfter(response.headers.get('retry-after')) : undefined
+    // A server that asks for more than we may wait gets its error back at once (got `maxRetryAfter`).
+    if (retryAfter !== undefined && retryAfter > policy.maxRetryAfter) return undefined
+    retry = methodAllowed && policy.statusCodes.has(status) && (status !== 413 || retryAfter !== undefined)
+    delay = retryAfter ?? backoffDelay(policy, retryCount)
+  }
+  else if (error instanceof NetworkError) {
+    // A certificate, a handshake or a proxy that refused cannot do better next time (issue 11, item 4).
+    retry = methodAllowed && policy.networkErrors && retriesNetworkError(error.code)
+    delay = backoffDelay(policy, retryCount)
+  }
+  else if (error instanceof TimeoutError && error.phase === 'attempt') {
+    retry = methodAllowed && policy.timeouts
+    delay = backoffDelay(policy, retryCount)
+  }
+  else {
+    return undefined
+  }
+  retry = await askShouldRetry(policy, retryContext(call, error, retryCount, delay, retry) as ShouldRetryContext)
+  if (!retry) return undefined
+  // Waiting past the total deadline would only turn this error into a timeout.
+  if (delay >= deadline.remaining()) return undefined
+  // Release the failed attempt's body (a stream response is not read by ofetch).
+  if (response) discard(response)
+  return delay
+}
+
+/** What `shouldRetry` (with `retry`, the policy's decision) and `onRetry` (without) are given: one builder for both. */
+export function retryContext(call: Pick<RetryCall, 'method' | 'url'>, error: unknown, retryCount: number, delay: number, retry?: boolean): RetryContext | ShouldRetryContext {
+  const context: RetryContext & { retry?: boolean } = {
+    request: call.url.href,
+    method: call.method,
+    attempt: retryCount + 2,
+    retryCount,
+    delay,
+    error: error as FetchError,
+    response: error instanceof HTTPError ? error.response : undefined,
+  }
+  if (retry !== undefined) context.retry = retry
+  return context
 }
 
 /**

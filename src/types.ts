@@ -4,10 +4,35 @@
  * (only globals that `@types/node` declares too: `Headers`, `Request`, `Response`, `RequestInit`…).
  */
 import type { CookieJar } from 'tough-cookie'
-import type { FetchError } from './fetch-error'
+import type { FetchError, FetchResponse, RedirectHop } from './fetch-error'
 
 /** The `fetch` signature every layer and transport speaks. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+
+/**
+ * A layer of your own (`use`, `session.use()`): given the fetch below it (`next`), it returns the
+ * fetch that does one more thing and calls `next`. It sits below the session's retries,
+ * redirects, auth and cookies and above the limiter and the transport, so it runs once per
+ * request on the wire: each attempt, each redirect hop (after a 303 the hop is a `GET` without
+ * body), with the session's headers already set.
+ *
+ * It is called as `(input, init)`: `input` is the absolute URL (a string), `init.method` the
+ * method (upper case), `init.headers` the request's headers (a `Headers`, which it may change, or
+ * replace in the `init` it passes on), and `init.body` the body as it will be sent (a string,
+ * bytes, `URLSearchParams`, `FormData`, a `Blob`, a stream, or `undefined`; a plain object is
+ * already JSON text). It must pass `init` on (spread it: `{ ...init, headers }`), so the layers
+ * below keep the call's state.
+ *
+ * @example
+ * ```ts
+ * const stamp: Middleware = next => (input, init) => {
+ *   const headers = new Headers(init?.headers)
+ *   headers.set('x-sent-at', new Date().toISOString())
+ *   return next(input, { ...init, headers })
+ * }
+ * ```
+ */
+export type Middleware = (next: Fetch) => Fetch
 
 /** How the body of a response is read. Detected from `Content-Type` when not given. */
 export type ResponseType = 'json' | 'text' | 'blob' | 'arrayBuffer' | 'stream'
@@ -36,27 +61,7 @@ export type ResponseBody<R extends ResponseType, T = any> = [ResponseType] exten
  */
 export type HeadersInput = Headers | Record<string, string> | Array<[string, string]>
 
-/** One redirect that was followed on the way to the final response. */
-export interface RedirectHop {
-  /** The URL that answered with the redirect. */
-  url: string
-  /** The method used for that URL. */
-  method: string
-  /** The redirect status (301, 302, 303, 307 or 308). */
-  status: number
-  /** The status text of the redirect response. */
-  statusText: string
-  /** Where it pointed, resolved against `url`. */
-  location: string
-}
-
-/** A `Response` with the parsed body on `_data` and the redirect chain on `history`. */
-export interface FetchResponse<T> extends Response {
-  /** The parsed body (JSON, text, blob, stream, as `responseType` or `Content-Type` decides). */
-  _data?: T
-  /** Every redirect followed before this response, oldest first (empty when none). Like requests' `response.history`. */
-  history?: RedirectHop[]
-}
+export type { FetchResponse, RedirectHop }
 
 /** Anything `fetch` accepts as a request. */
 export type FetchRequest = string | URL | Request
@@ -451,6 +456,13 @@ export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method'>,
   fetch?: Fetch
   /** Concurrency and rate limits, shared by the session and its `extend()` children. */
   limit?: LimitOptions
+  /**
+   * Layers of your own (see `Middleware`), outermost first: they see every attempt and every
+   * redirect hop as it goes on the wire. An `extend()` child runs its parent's, then its own.
+   * Refused per request and by `mount()` (`InvalidRequestError`, `option: 'use'`): layers are
+   * composed once per session.
+   */
+  use?: Middleware | Middleware[]
 }
 
 /** Per-prefix defaults given to `session.mount()`. */
@@ -464,8 +476,8 @@ export interface $Fetch {
   raw: <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>
   /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
   native: Fetch
-  /** A new stateless `$fetch` with these defaults. */
-  create: (defaults?: RequestOptions) => $Fetch
+  /** A new stateless `$fetch` with these defaults (and layers of its own: `use`). */
+  create: (defaults?: RequestOptions & Pick<SessionOptions, 'use'>) => $Fetch
 }
 
 /** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */
@@ -521,4 +533,15 @@ export interface Session extends $Fetch, AsyncDisposableLike {
    * Returns the session for chaining.
    */
   mount: (prefix: string, options: MountOptions) => Session
+  /**
+   * Adds a layer of your own (see `Middleware`) under this session's earlier ones; later calls go
+   * through it. An `extend()` child made before keeps the layers it had; a child's `use()` adds to
+   * the child only. Returns the session for chaining.
+   *
+   * @example
+   * ```ts
+   * session.use(next => (input, init) => next(input, init))
+   * ```
+   */
+  use: (layer: Middleware | Middleware[]) => Session
 }

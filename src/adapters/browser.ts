@@ -14,7 +14,7 @@
  */
 import { RedirectError, redactURL } from '../errors'
 import { createSessionFactory } from '../session'
-import type { Adapter, Transport } from '../session'
+import type { Adapter, Transport } from '../adapter'
 import type { $Fetch, Fetch, Session, SessionOptions } from '../types'
 import { fetchTransport, refuseTransportOptions } from './fetch'
 
@@ -49,7 +49,7 @@ function browserTransport(fetch: Fetch | undefined): Transport {
 /** The browser adapter. */
 const browserAdapter: Adapter = {
   name: 'browser',
-  browser: true,
+  owns: { cookies: true, redirects: true, connections: true },
   createTransport(options, fetch) {
     refuseTransportOptions(options, 'browser', 'the browser owns connections, proxies and certificates', 'browsers')
     return browserTransport(fetch)

@@ -28,10 +28,10 @@
  * @module
  */
 import { withBody } from '../body-response'
-import type { TransportFetch } from '../compose'
+import type { TransportFetch } from '../adapter'
 import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
-import type { Adapter, Transport } from '../session'
+import type { Adapter, Transport } from '../adapter'
 import { validateTlsOptions } from '../tls-options'
 import { createDecoders, decodeStream } from '../transports/decode'
 import type { DecoderModules, Decoders } from '../transports/decode'

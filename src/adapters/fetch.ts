@@ -3,7 +3,7 @@
  * default export condition and as the base of the runtime adapters.
  */
 import { UnsupportedOptionError } from '../errors'
-import type { Adapter, Transport } from '../session'
+import type { Adapter, Transport } from '../adapter'
 import type { Fetch, TransportOptions } from '../types'
 
 export { UnsupportedOptionError }

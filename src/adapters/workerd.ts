@@ -11,7 +11,7 @@
  */
 import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
-import type { Adapter } from '../session'
+import type { Adapter } from '../adapter'
 import type { $Fetch, Session, SessionOptions } from '../types'
 import { fetchTransport, refuseTransportOptions } from './fetch'
 

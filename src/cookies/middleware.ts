@@ -1,8 +1,33 @@
-import { callStateOf } from '../compose'
-import type { Middleware } from '../compose'
+import { callStateOf } from '../layer'
+import type { LayerSpec, Middleware } from '../layer'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
 import { CookieStoreError } from './stores/errors'
+
+/**
+ * The cookie layer's spec. `cookies` is read by `createSession()` itself, which makes the jar
+ * (`session.cookies`, shared with `extend()` children); here it is only kept from ofetch. No
+ * layer where the platform owns cookies (`owns.cookies`); a call's own jar where the session
+ * keeps none.
+ */
+export const cookiesLayer: LayerSpec<unknown, CallCookies> = {
+  name: 'cookies',
+  keys: ['cookies'],
+  create({ adapter, jar }) {
+    if (adapter.owns?.cookies) return undefined
+    if (jar) return withCookies(jar)
+    const createJar = adapter.createCookieJar
+    return createJar ? withCallCookies(() => createJar(true)) : undefined
+  },
+}
+
+/** The cookies of one call alone, where the session keeps none (see `withCallCookies`). */
+export interface CallCookies {
+  /** Created when a request follows a response that set a cookie, gone when the call ends. */
+  jar?: CookieJarLike | undefined
+  /** `Set-Cookie` headers of this call's responses (by URL) not yet in `jar`: stored when a request follows. */
+  pending?: Array<[url: string, setCookies: string[]]> | undefined
+}
 
 /**
  * The cookie layer: before each hop, builds the `Cookie` header from the jar (merged with a
@@ -33,17 +58,22 @@ export function withCallCookies(createJar: () => CookieJarLike | undefined): Mid
     const state = callStateOf(init)
     if (!state) return next(input, init)
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    // Allocated only once a response of the call sets a cookie.
+    let own = state.layers.cookies as CallCookies | undefined
     // The cookies of earlier responses of this call go into a jar only now that a request follows
     // them: the last response's are never parsed, so a call without a further hop costs nothing.
-    if (state.pendingCookies) {
-      state.jar ??= createJar()
-      const pending = state.pendingCookies
-      state.pendingCookies = undefined
-      if (state.jar) for (const [from, setCookies] of pending) await storeCookies(state.jar, from, setCookies)
+    if (own?.pending) {
+      own.jar ??= createJar()
+      const pending = own.pending
+      own.pending = undefined
+      if (own.jar) for (const [from, setCookies] of pending) await storeCookies(own.jar, from, setCookies)
     }
-    const response = await next(url, state.jar ? await withJarCookies(state.jar, url, init) : init)
+    const response = await next(url, own?.jar ? await withJarCookies(own.jar, url, init) : init)
     const setCookies = getSetCookies(response.headers)
-    if (setCookies.length > 0) (state.pendingCookies ??= []).push([url, setCookies])
+    if (setCookies.length > 0) {
+      own ??= (state.layers.cookies = {}) as CallCookies
+      ;(own.pending ??= []).push([url, setCookies])
+    }
     return response
   }
 }

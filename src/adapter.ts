@@ -1,0 +1,80 @@
+/**
+ * The contract between the engine and a runtime adapter: what a transport is, and what an adapter
+ * provides. Types only, so the engine, the layers and the adapters all read it without a circle.
+ *
+ * @module
+ */
+import type { CookieJarLike, Fetch, SessionOptions, TransportOptions } from './types'
+
+/** What a call tells the transport beyond the `RequestInit` (the layers' call state). */
+export interface TransportHints {
+  /** The largest decoded body the call accepts (`maxBodySize`): a transport that decodes ahead of the reader bounds it (Bun). */
+  maxBodySize?: number | undefined
+}
+
+/** The fetch of a transport: a `Fetch`, told what the call needs of it. */
+export type TransportFetch = (input: string | URL | Request, init?: RequestInit, hints?: TransportHints) => Promise<Response>
+
+/** A way to send requests, owned by a session (its pool) or shared (the platform's). */
+export interface Transport {
+  /** Sends one request; never follows redirects itself when asked for `redirect: 'manual'`. */
+  fetch: TransportFetch
+  /**
+   * Releases the pool's connections, promptly. `reason` is the session's `SessionClosedError`:
+   * a transport that `abortsOnClose` fails what it still has in flight with it.
+   */
+  close: (reason?: Error) => Promise<void>
+  /**
+   * True when `close(reason)` fails every request still in flight on this transport, their
+   * bodies included, with `reason` (the Node adapter's own pool: undici's `destroy(reason)`).
+   * Its calls then need no signal for `close()`; other transports are given the session's.
+   */
+  abortsOnClose?: boolean
+  /**
+   * True when a request and its body settle as soon as its signal aborts (Deno's and Bun's own
+   * fetch): a call on the session's shared close signal is then not raced against it (no
+   * listener and no promise of ours per call). A custom `fetch` is raced, so that one ignoring
+   * the signal cannot hold a call past `close()`.
+   */
+  honoursSignal?: boolean
+}
+
+/**
+ * What the platform does itself, so the session does not (issue 13 item 3). Each one switches a
+ * concern off independently: a runtime that owns cookies but not redirects needs no special case.
+ */
+export interface AdapterOwns {
+  /**
+   * The platform keeps the cookies (browsers): the session keeps no jar, has no cookie layer, and
+   * sends its calls (and `native()`'s) with `credentials: 'include'`.
+   */
+  cookies?: boolean
+  /** The platform follows redirects (browsers): no redirect layer; `redirect` goes to its fetch as it is. */
+  redirects?: boolean
+  /**
+   * The platform owns the connections, proxies and certificates (browsers): informative for the
+   * engine, whose transport options the adapter's `createTransport` refuses itself.
+   */
+  connections?: boolean
+}
+
+/** What a runtime adapter provides to the engine. */
+export interface Adapter {
+  /** The runtime's name, used in error messages (`node`, `deno`, `bun`, `workerd`, `browser`, `fetch`). */
+  name: string
+  /** What the platform does itself (browsers: all three). Absent: the session does everything. */
+  owns?: AdapterOwns
+  /** A transport with its own pool for a session; throws for transport options it cannot honour. */
+  createTransport: (options: TransportOptions, fetch: Fetch | undefined) => Transport
+  /** The stateless transport of `$fetch` (the platform's shared pool). */
+  sharedTransport: (fetch: Fetch | undefined) => Transport
+  /** Builds the cookie jar from the `cookies` option (absent in browsers). */
+  createCookieJar?: (option: SessionOptions['cookies']) => CookieJarLike | undefined
+  /** Where relative URLs resolve without `baseURL` (the page's URL in browsers). */
+  fallbackBase?: () => string | undefined
+  /**
+   * Called once with each session's close signal, which every call of the session may listen to
+   * at once (Node: lifts its listener-count warning for that signal).
+   */
+  sharedSignal?: (signal: AbortSignal) => void
+}
