@@ -12,6 +12,7 @@ import { md5Hex } from './md5'
 import { discard } from './redirect'
 import type { AuthOptions, BearerAuthOptions } from './types'
 import { toBase64 } from './url'
+import { inputURL } from './http'
 
 /** What the auth layer needs for one call. */
 export interface CallAuth {
@@ -96,7 +97,7 @@ export function checkAuth(auth: unknown): AuthOptions | false | undefined {
 export function withAuth(): Middleware {
   return next => async (input, init = {}) => {
     const auth = callStateOf(init)?.auth
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     if (!auth || new URL(url).origin !== auth.origin) return next(url, init)
     const headers = new Headers(init.headers)
     // An Authorization header set by hand wins over the `auth` option.

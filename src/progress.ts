@@ -5,9 +5,9 @@ import { BodyTooLargeError } from './errors'
 import { discard } from './redirect'
 import type { DownloadProgress } from './types'
 import { bare } from './own'
+import { NULL_BODY_STATUSES } from './http'
 
 /** Statuses a `Response` cannot be built with a body for. */
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
 
 /**
  * Watches the final response's body (after every redirect) as the caller's reader pulls it:

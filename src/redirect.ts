@@ -5,14 +5,11 @@ import { RedirectError, redactURL } from './errors'
 import { BODY_HEADERS, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
 import type { RedirectHop } from './types'
 import { DISCARD } from './response-hooks'
-
-/** Statuses that are followed. 300, 304 and 305 are not (got `test/redirects.ts`; catalogue #17). */
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+import { inputURL, REDIRECT_DEFAULTS, REDIRECT_STATUSES } from './http'
 
 /** Used by `session.native()` and anything else that calls the layers without a call state. */
 const DEFAULT_STATE: Pick<CallState, 'redirect' | 'maxRedirects' | 'onRedirect' | 'sensitiveHeaders'> = Object.freeze({
-  redirect: 'follow',
-  maxRedirects: 20,
+  ...REDIRECT_DEFAULTS,
   onRedirect: [],
   sensitiveHeaders: new Set<string>(),
 })
@@ -27,7 +24,7 @@ export function withRedirects(): Middleware {
   return next => async (input, init = {}) => {
     const state = callStateOf(init)
     const mode = state?.redirect ?? DEFAULT_STATE.redirect
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     const method = (init.method ?? 'GET').toUpperCase()
     const details = { request: url, method: state?.method ?? method }
 
