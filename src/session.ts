@@ -6,7 +6,7 @@
 import { createFetch, FetchError } from 'ofetch'
 import { callStateOf, compose, kCall } from './compose'
 import type { CallState, Middleware, TransportFetch } from './compose'
-import { withCallCookies, withCookies } from './cookies/middleware'
+import { flushStore, withCallCookies, withCookies } from './cookies/middleware'
 import {
   AbortError,
   HTTPError,
@@ -47,6 +47,7 @@ import type {
   TransportOptions,
 } from './types'
 import { appendQuery, isAbsoluteURL, resolveURL } from './url'
+import { IDEMPOTENT_METHODS, inputURL, REDIRECT_DEFAULTS } from './http'
 
 /** A way to send requests, owned by a session (its pool) or shared (the platform's). */
 export interface Transport {
@@ -155,9 +156,6 @@ function refuseRequestOnly(options: object, where: string): void {
 }
 
 const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
-
-/** Methods RFC 9110 §9.2.2 calls idempotent: safe to send twice when a connection died under them. */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')
 
@@ -441,10 +439,9 @@ async function closeClient(client: Client): Promise<void> {
   if (isRoot) client.root.closed = true
   const reason = new SessionClosedError({ request: client.layer.baseURL }, true)
   client.closer?.abort(reason)
-  const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
   const closed = await Promise.allSettled(client.owned.map(transport => transport.close(reason)))
   // Flushed last, once nothing of the session's is on the wire any more.
-  const results = [...closed, ...await Promise.allSettled([typeof store?.flush === 'function' ? store.flush() : undefined])]
+  const results = [...closed, ...await Promise.allSettled([flushStore(client.jar)])]
   const failed = results.find(result => result.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
 }
@@ -599,10 +596,10 @@ async function send(client: Client, input: FetchRequest, options: RequestOptions
     for (const name of item.sensitiveHeaders ?? []) sensitive.add(name)
   }
   const rest: Record<string, unknown> = Object.assign(Object.create(null), ...layers.map(item => item.rest))
-  const redirect = layer.redirect ?? mount?.layer.redirect ?? client.layer.redirect ?? 'follow'
+  const redirect = layer.redirect ?? mount?.layer.redirect ?? client.layer.redirect ?? REDIRECT_DEFAULTS.redirect
   const callState: CallState = {
     redirect,
-    maxRedirects: layer.maxRedirects ?? mount?.layer.maxRedirects ?? client.layer.maxRedirects ?? 20,
+    maxRedirects: layer.maxRedirects ?? mount?.layer.maxRedirects ?? client.layer.maxRedirects ?? REDIRECT_DEFAULTS.maxRedirects,
     onRedirect: hooks.onRedirect ?? [],
     sensitiveHeaders: sensitive,
     transport: hopTransport(client),
@@ -966,7 +963,7 @@ function findMount(mounts: readonly Mount[], url: URL): Mount | undefined {
 function hopTransport(client: Client): Fetch {
   if (!client.mounts.some(mount => mount.transport)) return client.transport.fetch
   return (input, init) => {
-    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const href = inputURL(input)
     return (findMount(client.mounts, new URL(href))?.transport ?? client.transport).fetch(input, init)
   }
 }
