@@ -13,6 +13,7 @@ import { own } from './own'
 import { discard } from './response-hooks'
 import type { AuthOptions, BearerAuthOptions } from './types'
 import { toBase64 } from './url'
+import { inputURL } from './http'
 
 /** What the auth layer needs for one call. */
 export interface CallAuth {
@@ -146,7 +147,7 @@ export function callAuthOf(init: RequestInit | undefined): CallAuth | undefined 
 export function withAuth(): Middleware {
   return next => async (input, init = {}) => {
     const auth = callAuthOf(init)
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     if (!auth || new URL(url).origin !== auth.origin) return next(url, init)
     const headers = new Headers(init.headers)
     // An Authorization header set by hand wins over the `auth` option.

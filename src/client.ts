@@ -5,6 +5,7 @@
  * @module
  */
 import type { Adapter, Transport } from './adapter'
+import { inputURL } from './http'
 import { findMount } from './mounts'
 import type { Mount } from './mounts'
 import { createOfetch } from './ofetch-bridge'
@@ -84,7 +85,7 @@ export function isClosed(client: Client): boolean {
 export function hopTransport(client: Client): Fetch {
   if (!client.mounts.some(mount => mount.transport)) return client.transport.fetch
   return (input, init) => {
-    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const href = inputURL(input)
     return (findMount(client.mounts, new URL(href))?.transport ?? client.transport).fetch(input, init)
   }
 }

@@ -48,5 +48,4 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
  */
 export const $fetch: $Fetch = factory.$fetch
 
-export { fromNetscape } from './cookies/from-netscape'
-export * from './exports'
+export * from './exports-server'

@@ -14,9 +14,9 @@ import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
 import { invalidOption } from './errors'
 import { bare, own, ownRecord } from './own'
+import { inputURL, NULL_BODY_STATUSES } from './http'
 
 /** Statuses whose response has no body (fetch spec "null body status"). */
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
 
 /**
  * Where the runtime has it, a slot whose body is garbage-collected unread is given back then (a
@@ -56,7 +56,7 @@ export const limitLayer: LayerSpec<Limiter, unknown> = {
  */
 export function withLimit(limiter: Limiter): Middleware {
   return next => async (input, init) => {
-    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const href = inputURL(input)
     const signal = callStateOf(init)?.signal ?? init?.signal ?? NEVER_ABORTED
     const release = await limiter.acquire(hostOf(href), signal)
     let response: Response

@@ -5,9 +5,9 @@ import { BodyTooLargeError, invalidOption } from './errors'
 import { discard } from './response-hooks'
 import type { DownloadProgress, RequestOptions } from './types'
 import { bare, own } from './own'
+import { NULL_BODY_STATUSES } from './http'
 
 /** Statuses a `Response` cannot be built with a body for. */
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
 
 /** The body watch's options: also its call state, and the transport's hints (`maxBodySize`). */
 export interface BodyWatchOptions {

@@ -9,11 +9,10 @@ import { BODY_HEADERS, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
 import { own } from './own'
 import type { RedirectContext, RedirectHop, RedirectMode } from './types'
 import { discard } from './response-hooks'
+import { inputURL, REDIRECT_DEFAULTS, REDIRECT_STATUSES } from './http'
 
 export { discard }
 
-/** Statuses that are followed. 300, 304 and 305 are not (got `test/redirects.ts`; catalogue #17). */
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 /** The redirect options of one level (or of several, merged). */
 export interface RedirectOptions {
@@ -37,8 +36,7 @@ export interface RedirectState {
 
 /** Used by calls that change none of the defaults, and by `session.native()` (no call state): nothing allocated per call. */
 const DEFAULT_STATE: RedirectState = Object.freeze({
-  redirect: 'follow',
-  maxRedirects: 20,
+  ...REDIRECT_DEFAULTS,
   onRedirect: Object.freeze([]) as readonly never[],
   sensitiveHeaders: new Set<string>(),
 })
@@ -113,7 +111,7 @@ export function withRedirects(): Middleware {
     const state = callStateOf(init)
     const options = (state?.layers.redirects as RedirectState | undefined) ?? DEFAULT_STATE
     const mode = options.redirect
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     const method = (init.method ?? 'GET').toUpperCase()
     const details = { request: url, method: state?.method ?? method }
 

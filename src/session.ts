@@ -9,7 +9,9 @@ import { Call, credentialHeaderNames, describeInput, isRequest, encodeBody, reco
 import { createClient, isClosed, recompose } from './client'
 import type { Client } from './client'
 import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, NetworkError, SessionClosedError } from './errors'
+import { flushStore } from './cookies/middleware'
 import { assignHeaders, removedHeaders } from './headers'
+import { IDEMPOTENT_METHODS } from './http'
 import { isStaleConnectionError } from './network-errors'
 import { parseMountPrefix } from './mounts'
 import type { Mount } from './mounts'
@@ -49,9 +51,6 @@ function refuseRequestOnly(options: object, where: string): void {
 }
 
 const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
-
-/** Methods RFC 9110 §9.2.2 calls idempotent: safe to send twice when a connection died under them. */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')
 
@@ -206,10 +205,9 @@ async function closeClient(client: Client): Promise<void> {
   if (isRoot) client.root.closed = true
   const reason = new SessionClosedError({ request: client.layer.baseURL }, true)
   client.closer?.abort(reason)
-  const store = (client.jar as { store?: { flush?: () => Promise<void> } } | undefined)?.store
   const closed = await Promise.allSettled(client.owned.map(transport => transport.close(reason)))
   // Flushed last, once nothing of the session's is on the wire any more.
-  const results = [...closed, ...await Promise.allSettled([typeof store?.flush === 'function' ? store.flush() : undefined])]
+  const results = [...closed, ...await Promise.allSettled([flushStore(client.jar)])]
   const failed = results.find(result => result.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
 }

@@ -432,6 +432,13 @@ export interface CookieStoreLike {
   findCookies: (...args: any[]) => unknown
   putCookie: (...args: any[]) => unknown
   removeCookie: (...args: any[]) => unknown
+  /**
+   * Writes what the store still holds in memory (optional; fetch-session's file store batches
+   * writes). `session.close()` calls it last, once nothing of the session is on the wire; a
+   * rejection makes `close()` reject with a `CookieStoreError` (a third-party store's error is its
+   * `cause`).
+   */
+  flush?: () => Promise<void>
 }
 
 /** A tough-cookie `CookieJar` (structural, so any tough-cookie version works). */
@@ -439,6 +446,8 @@ export interface CookieJarLike {
   getCookieString: (url: string, options?: any) => Promise<string>
   getCookies: (url: string, options?: any) => Promise<Array<{ key: string, cookieString: () => string }>>
   setCookie: (cookie: string, url: string, options?: any) => Promise<unknown>
+  /** The jar's store (tough-cookie's `jar.store`): `session.close()` flushes it when it has `flush()`. */
+  store?: Partial<CookieStoreLike>
 }
 
 /**

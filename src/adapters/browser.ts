@@ -17,9 +17,9 @@ import { createSessionFactory } from '../session'
 import type { Adapter, Transport } from '../adapter'
 import type { $Fetch, Fetch, Session, SessionOptions } from '../types'
 import { fetchTransport, refuseTransportOptions } from './fetch'
+import { inputURL, REDIRECT_STATUSES } from '../http'
 
 /** The statuses a browser follows (fetch spec "redirect status"). */
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 
 /**
  * The platform's fetch, with `redirect: 'error'` made observable: a browser rejects such a call
@@ -35,7 +35,7 @@ function browserTransport(fetch: Fetch | undefined): Transport {
     const redirected = response.type === 'opaqueredirect' || (REDIRECT_STATUSES.has(response.status) && response.headers.has('location'))
     if (!redirected) return response
     response.body?.cancel().catch(() => {})
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     const method = (init.method ?? 'GET').toUpperCase()
     const location = response.headers.get('location')
     const reason = location === null

@@ -207,5 +207,4 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode, over Bun's `fetch` and its shared pool. */
 export const $fetch: $Fetch = factory.$fetch
 
-export { fromNetscape } from '../cookies/from-netscape'
-export * from '../exports'
+export * from '../exports-server'

@@ -31,6 +31,7 @@ import { validateTlsOptions } from '../tls-options'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
 import { bare } from '../own'
+import { inputURL } from '../http'
 
 /** The part of `Deno.HttpClient` the adapter uses. */
 interface HttpClientLike {
@@ -134,11 +135,6 @@ function proxyPlan(options: TransportOptions, runtime: DenoLike): ProxyPlan {
   return { kind: 'fixed', url: String(url) }
 }
 
-/** The URL a fetch input names. */
-function inputURL(input: string | URL | Request): URL {
-  return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
-}
-
 /**
  * Deno's fetch decodes gzip and br but not deflate (it asks for `gzip, br` only); a server that
  * sends deflate anyway (httpbin's `/deflate`, old servers) would hand the caller compressed bytes,
@@ -198,7 +194,7 @@ const denoAdapter: Adapter = {
     let send: Fetch
     if (plan.kind === 'routes') {
       const { routes } = plan
-      send = (input, init) => globalThis.fetch(input, bare({ ...init, client: clientFor(proxyFor(routes, inputURL(input))) }) as RequestInit)
+      send = (input, init) => globalThis.fetch(input, bare({ ...init, client: clientFor(proxyFor(routes, new URL(inputURL(input)))) }) as RequestInit)
     }
     else {
       const client = clientFor(plan.kind === 'fixed' ? plan.url : undefined)
@@ -233,5 +229,4 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode, over Deno's `fetch`. */
 export const $fetch: $Fetch = factory.$fetch
 
-export { fromNetscape } from '../cookies/from-netscape'
-export * from '../exports'
+export * from '../exports-server'

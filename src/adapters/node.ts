@@ -374,5 +374,4 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode, over the shared pool of Node's own `fetch`. */
 export const $fetch: $Fetch = factory.$fetch
 
-export { fromNetscape } from '../cookies/from-netscape'
-export * from '../exports'
+export * from '../exports-server'

@@ -34,5 +34,4 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 /** The stateless mode. */
 export const $fetch: $Fetch = factory.$fetch
 
-export { fromNetscape } from '../cookies/from-netscape'
-export * from '../exports'
+export * from '../exports-server'

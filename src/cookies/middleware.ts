@@ -3,6 +3,7 @@ import type { LayerSpec, Middleware } from '../layer'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
 import { CookieStoreError } from './stores/errors'
+import { inputURL } from '../http'
 
 /**
  * The cookie layer's spec. `cookies` is read by `createSession()` itself, which makes the jar
@@ -38,7 +39,7 @@ export interface CallCookies {
  */
 export function withCookies(jar: CookieJarLike): Middleware {
   return next => async (input, init = {}) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     const response = await next(url, await withJarCookies(jar, url, init))
     await storeCookies(jar, url, getSetCookies(response.headers))
     return response
@@ -57,7 +58,7 @@ export function withCallCookies(createJar: () => CookieJarLike | undefined): Mid
   return next => async (input, init = {}) => {
     const state = callStateOf(init)
     if (!state) return next(input, init)
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const url = inputURL(input)
     // Allocated only once a response of the call sets a cookie.
     let own = state.layers.cookies as CallCookies | undefined
     // The cookies of earlier responses of this call go into a jar only now that a request follows
@@ -223,6 +224,21 @@ async function evict(store: StoreLike, cookies: StoredCookie[], excess: number):
 async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: string, cookieString: () => string }>> {
   try {
     return await jar.getCookies(url)
+  }
+  catch (error) {
+    throw asStoreError(error)
+  }
+}
+
+/**
+ * Flushes the jar's store when it has the store contract's optional `flush()` (`session.close()`);
+ * a failure is a `CookieStoreError`, as every failure of the store is.
+ */
+export async function flushStore(jar: CookieJarLike | undefined): Promise<void> {
+  const store = jar?.store
+  if (typeof store?.flush !== 'function') return
+  try {
+    await store.flush()
   }
   catch (error) {
     throw asStoreError(error)

@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm'
 import { MemoryCookieStore } from 'tough-cookie'
 import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { $fetch, BodyTooLargeError, createSession, SessionClosedError } from '../../src/adapters/node'
+import { $fetch, BodyTooLargeError, CookieStoreError, createSession, SessionClosedError } from '../../src/adapters/node'
 import type { SessionOptions } from '../../src/adapters/node'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
@@ -165,6 +165,20 @@ describe('every close() is one promise, settled when closing is done (item 11)',
     expect((session as unknown as Record<symbol, () => Promise<void>>)[Symbol.asyncDispose]!()).toBe(first)
     await second
     expect(store.flushed).toBe(1)
+  })
+
+  it('a third-party store whose flush() fails makes close() reject with a CookieStoreError, its error as cause (item 13.6)', async () => {
+    const disk = new Error('EIO: the disk went away')
+    class FailingStore extends MemoryCookieStore {
+      async flush(): Promise<void> {
+        throw disk
+      }
+    }
+    const session = createSession({ cookies: new FailingStore() })
+    const closed = await session.close().catch((error: unknown) => error)
+    expect(closed).toBeInstanceOf(CookieStoreError)
+    expect(closed).toMatchObject({ name: 'CookieStoreError', code: 'ERR_COOKIE_STORE_IO', cause: disk, message: expect.stringContaining('EIO: the disk went away') })
+    expect(session.closed).toBe(true)
   })
 
   it('a child\'s close() aborts the child\'s calls in flight only: the root\'s go on, and so do its pool and its other children', async () => {
