@@ -79,10 +79,67 @@ export class Call implements ClassifyCall, RetryCall {
     return response
   }
 
+  #viewOf: object | undefined = undefined
+  #view: object | undefined = undefined
+  #resolved: Record<string, unknown> | undefined = undefined
+
+  /**
+   * `options` (ofetch's for this attempt) as the hooks see it (issue 13 item 5): ofetch's object,
+   * whose `retry`, `timeout`, `baseURL` and `query` ofetch is given switched off (the session does
+   * them), read as this call resolved them, with `auth` redacted. Writes go to ofetch's object.
+   */
+  optionsView(options: object): object {
+    if (this.#viewOf !== options) {
+      this.#viewOf = options
+      const resolved = this.#resolved ??= resolvedOptions(this)
+      this.#view = new Proxy(options, {
+        get: (target, key, receiver) => typeof key === 'string' && key in resolved ? resolved[key] : Reflect.get(target, key, receiver),
+      })
+    }
+    return this.#view!
+  }
+
   /** The error ofetch's `onRequestError` hooks are shown: the classified one. */
   requestError(error: unknown): unknown {
     return this.current ? classify(error, this.current, this) : error
   }
+}
+
+/** Never shown: what stands for a secret in the options hooks see. */
+const REDACTED = '[redacted]'
+
+/**
+ * The options a call resolved, as hooks see them: `retry` as the policy in force (`limit`,
+ * `methods`, `statusCodes`, `networkErrors`, `timeouts`, `maxDelay`, `maxRetryAfter`, and the
+ * caller's `shouldRetry`), `timeout` as `{ total, attempt }`, `baseURL`, `query` (merged), and
+ * `auth` with its secrets redacted.
+ */
+function resolvedOptions(call: Call): Record<string, unknown> {
+  const { policy } = call
+  const retry: Record<string, unknown> = { limit: policy.limit, methods: [...policy.methods], statusCodes: [...policy.statusCodes], networkErrors: policy.networkErrors, timeouts: policy.timeouts, maxDelay: policy.maxDelay, maxRetryAfter: policy.maxRetryAfter }
+  if (policy.shouldRetry) retry.shouldRetry = policy.shouldRetry
+  return Object.assign(Object.create(null), {
+    retry,
+    timeout: { total: call.timeouts.total, attempt: call.timeouts.attempt },
+    baseURL: call.options.baseURL,
+    query: call.options.query ? { ...call.options.query } : undefined,
+    params: undefined,
+    auth: redactedAuth(call.state.layers.auth as { options: Record<string, unknown> } | undefined),
+  })
+}
+
+function redactedAuth(auth: { options: Record<string, unknown> } | undefined): unknown {
+  if (!auth) return undefined
+  const { options } = auth
+  if (Object.prototype.hasOwnProperty.call(options, 'bearer')) return { bearer: REDACTED }
+  const shown: Record<string, unknown> = { username: options.username, password: REDACTED }
+  if (options.type !== undefined) shown.type = options.type
+  return shown
+}
+
+/** The call a failure record belongs to, once it is built: its hooks are shown its resolved options. */
+interface CallFailure extends HookFailure {
+  call?: Call
 }
 
 /**
@@ -138,7 +195,7 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
     : mount
       ? (mount.policy ??= resolveRetry([session.retry, mount.layer.retry]))
       : (client.policy ??= resolveRetry([session.retry]))
-  const failure: HookFailure = { failed: false, error: undefined }
+  const failure: CallFailure = { failed: false, error: undefined, call: undefined }
   const hooks = Object.create(null) as CallHooks
   for (const name of HOOK_NAMES) hooks[name] = wrapHooks(merged.hooks[name], failure)
   const rest = merged.rest
@@ -155,6 +212,7 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
   // Where the platform keeps the cookies (browsers): send and accept them cross-origin too.
   if (client.adapter.owns?.cookies && client.stateful && rest.credentials === undefined) rest.credentials = 'include'
   const call = new Call(client, url, method, details, headers, own<unknown>(options, 'body'), requestInput, merged, policy, mergeTimeouts([merged.timeout]), hooks, rest, redirectModeOf(merged.layers), mount?.transport ?? client.transport, state, failure)
+  failure.call = call
   return call
 }
 
@@ -217,14 +275,25 @@ export function recordFailure(failure: HookFailure, error: unknown): never {
   throw error
 }
 
-function wrapHooks<T extends (context: any) => unknown>(list: T[] | undefined, failure: HookFailure): T[] | undefined {
+/**
+ * The caller's hooks, each wrapped: what it throws is recorded as the caller's (never retried),
+ * and ofetch's hooks (those given `context.options`) see the call's resolved options
+ * (`Call.optionsView`) while they run; ofetch runs them one after another, so the swap is theirs alone.
+ */
+function wrapHooks<T extends (context: any) => unknown>(list: T[] | undefined, failure: CallFailure): T[] | undefined {
   if (!list || list.length === 0) return undefined
-  return list.map(hook => (async (context: unknown) => {
+  return list.map(hook => (async (context: { options?: object }) => {
+    const options = context?.options
+    const view = options && failure.call ? failure.call.optionsView(options) : undefined
+    if (view) context.options = view
     try {
       await hook(context)
     }
     catch (error) {
       recordFailure(failure, error)
+    }
+    finally {
+      if (view && context.options === view) context.options = options
     }
   }) as unknown as T)
 }

@@ -75,7 +75,13 @@ export type MaybeArray<T> = T | T[]
 export interface FetchContext<T = any, R extends ResponseType = ResponseType> {
   /** The request URL (absolute) or `Request`. Hooks may replace it in `onRequest`. */
   request: FetchRequest
-  /** The resolved options of this attempt; `headers` is a `Headers` that `onRequest` may change. */
+  /**
+   * The resolved options of this attempt; `headers` is a `Headers` that `onRequest` may change.
+   * `retry` is the policy in force (`{ limit, methods, statusCodes, networkErrors, timeouts,
+   * maxDelay, maxRetryAfter }`, and `shouldRetry` when given), `timeout` is `{ total, attempt }`,
+   * `baseURL` and `query` are the merged ones (session, mount, request), and `auth` shows no
+   * secret (`{ bearer: '[redacted]' }`, `{ username, password: '[redacted]' }`).
+   */
   options: ResolvedRequestOptions<R>
   /** The response, in `onResponse` and `onResponseError`. */
   response?: FetchResponse<T>

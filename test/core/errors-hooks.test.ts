@@ -204,3 +204,51 @@ describe('hooks', () => {
     await session.close()
   })
 })
+
+describe('hooks see the resolved options (issue 13 item 5)', () => {
+  it('retry, timeout, baseURL and query as the call resolved them; auth redacted; the headers sent', async () => {
+    const seen: Array<Record<string, unknown>> = []
+    const record = ({ options }: { options: Record<string, any> }): void => {
+      seen.push({ retry: options.retry, timeout: options.timeout, baseURL: options.baseURL, query: options.query, auth: options.auth, header: options.headers.get('x-session') })
+    }
+    const session = createSession({
+      baseURL: server.url,
+      headers: { 'x-session': '1' },
+      retry: { limit: 1, statusCodes: [503] },
+      timeout: { total: 5000, attempt: 2000 },
+      auth: { bearer: 'sekret-token' },
+      query: { a: '1' },
+      onRequest: record,
+      onResponse: record,
+    })
+    await session('/flaky/hook-options?fail=1', { query: { b: '2' }, retry: { delay: 0 } })
+    expect(seen).toHaveLength(4)
+    for (const options of seen) {
+      expect(options).toEqual({
+        retry: { limit: 1, methods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'], statusCodes: [503], networkErrors: true, timeouts: true, maxDelay: 10_000, maxRetryAfter: 60_000 },
+        timeout: { total: 5000, attempt: 2000 },
+        baseURL: server.url,
+        query: { a: '1', b: '2' },
+        auth: { bearer: '[redacted]' },
+        header: '1',
+      })
+    }
+    expect(JSON.stringify(seen)).not.toContain('sekret')
+    await session.close()
+  })
+
+  it('Basic and Digest credentials show the username, never the password; an onRequest hook may still set ofetch options', async () => {
+    let auth: unknown
+    const session = createSession({ baseURL: server.url, auth: { username: 'alice', password: 's3cret', type: 'digest' } })
+    const data = await session('/get', {
+      responseType: 'json',
+      onRequest: ({ options }) => {
+        auth = options.auth
+        options.parseResponse = () => 'parsed by the hook'
+      },
+    })
+    expect(auth).toEqual({ username: 'alice', password: '[redacted]', type: 'digest' })
+    expect(data).toBe('parsed by the hook')
+    await session.close()
+  })
+})
