@@ -105,6 +105,9 @@ export function redirectStateOf(init: RequestInit | undefined): RedirectState | 
  * sees every hop: its Set-Cookie is stored against that hop's URL and the Cookie header is rebuilt
  * from the jar for the next one. Applies the fetch spec's method rewriting, strips credentials
  * when the origin changes, refuses non-HTTP(S) targets and cancels every redirect body.
+ *
+ * Long because the fetch spec's "HTTP-redirect fetch" steps are kept in its order, one hop per
+ * turn of the loop, so each rule can be checked against the spec where it is applied.
  */
 export function withRedirects(): Middleware {
   return next => async (input, init = {}) => {
