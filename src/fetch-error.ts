@@ -57,8 +57,8 @@ export interface RedirectHop {
 }
 
 /**
- * A `Response` with the parsed body on `_data` and the redirect chain on `history`. Declared here,
- * beside the error that carries it, so that this module needs nothing of `types.ts` (no import circle).
+ * A `Response` with the parsed body on `_data` and the redirect chain on `history`. Declared
+ * beside the error that carries it, so the error's module imports no other (no import circle).
  */
 export interface FetchResponse<T> extends Response {
   /** The parsed body (JSON, text, blob, stream, as `responseType` or `Content-Type` decides). */
