@@ -4,6 +4,17 @@
  * It sends what fetch would send and classifies failures as fetch does, at a third of the CPU of
  * fetch on Node 20 (bench/RESULTS.md).
  *
+ * The handler speaks undici's controller API, the one undici 7 added and undici 8 keeps alone:
+ * `onRequestStart(controller)` (the request's `controller.abort(reason)`, used for the caller's
+ * signal, the session's close and a cancelled body), `onResponseStart(controller, status, headers,
+ * statusText)` (headers as an object of lower-case names, read in place by the response's
+ * `Headers`), `onResponseData(controller, chunk)` (an unread body past 64 KiB, or a decoder that
+ * is behind, calls `controller.pause()`, and `controller.resume()` when read again),
+ * `onResponseEnd` and `onResponseError`. It also has the legacy methods (`onConnect`,
+ * `onHeaders`, `onData`, `onComplete`, `onError`), a thin adapter onto those, for dispatchers of
+ * undici 6: Node 20's own global dispatcher, which `$fetch` uses when Node's fetch was loaded
+ * first, or a caller's `dispatcher` from an older undici.
+ *
  * What it does exactly as undici's fetch (lib/web/fetch/index.js, `httpNetworkOrCacheFetch` and
  * `httpNetworkFetch`), for the requests it takes:
  * - request headers: the caller's (sorted, lower-case, `Host` dropped), then `Content-Type` from
@@ -32,6 +43,7 @@ import type { Fetch } from '../types'
 import { BodySource } from './body-source'
 import { createDecoders } from './decode'
 import { leanHeaders } from './lean-headers'
+import type { HeaderFields } from './lean-headers'
 import { leanResponse } from './lean-response'
 
 /** How a dispatch transport is built. */
@@ -256,10 +268,10 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
       handler.reject = reject
       if (signal) signal.addEventListener('abort', handler)
       try {
-        dispatcher.dispatch({ origin: url.origin, path, method: method as Dispatcher.HttpMethod, headers: list, body: payload.body as never }, handler as unknown as Dispatcher.DispatchHandler)
+        dispatcher.dispatch({ origin: url.origin, path, method: method as Dispatcher.HttpMethod, headers: list, body: payload.body as never }, handler)
       }
       catch (error) {
-        handler.onError(error as Error)
+        handler.onResponseError(undefined, error as Error)
       }
     })
   }
@@ -267,9 +279,48 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
 
 const { createDecoder } = createDecoders({ zlib, Transform })
 
+/** What the handler uses of undici's `DispatchController` (undici 7 and 8, and the legacy adapter's). */
+interface Controller {
+  abort(reason: Error): void
+  pause(): void
+  resume(): void
+}
+
 /**
- * One request: undici's (legacy, raw-header) dispatch handler, the abort listener, and the body
- * source of the response, in one object.
+ * The controller of a request from a dispatcher that speaks only undici's legacy handler API:
+ * undici 6 (the one inside Node 20, whose global dispatcher `$fetch` uses when Node's fetch was
+ * loaded first) and dispatchers that call a handler's methods themselves (undici 7's `MockPool`).
+ * It does what undici's own does: pausing is answered by returning false from `onData`.
+ */
+class LegacyController implements Controller {
+  paused = false
+  /** The `resume` undici passed to `onHeaders`. */
+  resumeReading: (() => void) | undefined = undefined
+  readonly #abort: ((reason?: Error) => void) | undefined
+
+  constructor(abort: ((reason?: Error) => void) | undefined) {
+    this.#abort = abort
+  }
+
+  abort(reason: Error): void {
+    this.#abort?.(reason)
+  }
+
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    if (this.paused) {
+      this.paused = false
+      this.resumeReading?.()
+    }
+  }
+}
+
+/**
+ * One request: undici's dispatch handler (the controller API, with a thin adapter for the legacy
+ * one), the abort listener, and the body source of the response, in one object.
  */
 class DispatchHandler extends BodySource {
   resolve!: (response: Response) => void
@@ -283,9 +334,10 @@ class DispatchHandler extends BodySource {
   finished = false
   aborted = false
   listening: boolean
+  /** The body's reader is behind: undici was asked to pause. */
   paused = false
-  #abort: ((reason?: Error) => void) | undefined = undefined
-  #resume: (() => void) | undefined = undefined
+  #controller: Controller | undefined = undefined
+  #legacy: LegacyController | undefined = undefined
   #decoder: { head: Transform, tail: Transform, waiting: boolean } | undefined = undefined
 
   constructor(url: string, method: string, signal: AbortSignal | undefined) {
@@ -296,36 +348,39 @@ class DispatchHandler extends BodySource {
     this.listening = signal !== undefined
   }
 
-  onConnect(abort: (reason?: Error) => void): void {
-    if (this.aborted) abort(this.signal!.reason)
-    else this.#abort = abort
+  onRequestStart(controller: Controller, _context?: unknown): void {
+    if (this.aborted) controller.abort(this.signal!.reason)
+    else this.#controller = controller
   }
 
-  onHeaders(status: number, rawHeaders: Array<Buffer | string | Array<Buffer | string>>, resume: () => void, statusText: string): boolean {
+  onResponseStart(controller: Controller, status: number, headers: HeaderFields, statusText?: string): void {
     // Informational responses are skipped, as fetch does.
-    if (status < 200) return false
-    if (this.answered) return true
-    const headers = leanHeaders(rawHeaders)
-    this.#resume = resume
+    if (status < 200) return
+    this.#respond(controller, status, leanHeaders(headers), statusText)
+  }
+
+  #respond(controller: Controller, status: number, headers: Headers, statusText: string | undefined): void {
+    if (this.answered) return
+    // undici's interceptors (retry) may give each attempt a controller of its own.
+    this.#controller = controller
     let source: BodySource | null = this
     if (this.method === 'HEAD' || NULL_BODY_STATUSES.has(status)) {
       source = null
     }
     else {
       const encoding = headers.get('content-encoding')
-      if (encoding !== null && !this.#decode(encoding)) return true
+      if (encoding !== null && !this.#decode(encoding)) return
     }
     this.answered = true
     this.resolve(leanResponse(status, statusText ?? '', this.url, headers, source))
     if (source === null) this.delivered = true
-    return true
   }
 
   /** Sets up the decoders of `Content-Encoding`; false when the response was refused. */
   #decode(header: string): boolean {
     const codings = header.toLowerCase().split(',')
     if (codings.length > 5) {
-      this.#abort?.(new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is 5`))
+      this.#controller?.abort(new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is 5`))
       return false
     }
     const decoders: Transform[] = []
@@ -351,7 +406,7 @@ class DispatchHandler extends BodySource {
     head.on('drain', () => {
       if (state.waiting) {
         state.waiting = false
-        this.#resume?.()
+        this.#controller?.resume()
       }
     })
     this.#decoder = state
@@ -359,31 +414,34 @@ class DispatchHandler extends BodySource {
   }
 
   #decodeFailed(error: Error): void {
-    if (!this.finished) this.#abort?.(error)
+    if (!this.finished) this.#controller?.abort(error)
     this.#stopListening()
     this.fail(new TypeError('terminated', { cause: error }))
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Controller, chunk: Buffer): void {
     const decoder = this.#decoder
     if (decoder) {
-      if (decoder.head.write(chunk)) return true
+      if (decoder.head.write(chunk)) return
       decoder.waiting = true
-      return false
     }
-    if (this.push(chunk)) return true
-    this.paused = true
-    return false
+    else {
+      if (this.push(chunk)) return
+      this.paused = true
+    }
+    this.#controller = controller
+    controller.pause()
   }
 
-  onComplete(): void {
+  onResponseEnd(_controller?: Controller, _trailers?: unknown): void {
     this.finished = true
     if (this.delivered) this.#stopListening()
     if (this.#decoder) this.#decoder.head.end()
     else this.end()
   }
 
-  onError(error: Error): void {
+  /** The controller may be missing: undici calls this for a request refused before it started. */
+  onResponseError(_controller: Controller | null | undefined, error: Error): void {
     this.finished = true
     // The session's close() destroyed the pool with its SessionClosedError: given as it is, as an
     // abort's reason is (issue 12 item 10).
@@ -400,6 +458,36 @@ class DispatchHandler extends BodySource {
     this.fail(closed ? error : new TypeError('terminated', { cause: error }))
   }
 
+  // undici's legacy handler API, for dispatchers that speak only that (see LegacyController): each
+  // method hands over to its counterpart above. undici 7 and 8 call the controller API only.
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.onRequestStart(this.#legacy = new LegacyController(abort))
+  }
+
+  onHeaders(status: number, rawHeaders: Array<Buffer | string | Array<Buffer | string>>, resume: () => void, statusText: string): boolean {
+    if (status < 200) return false
+    if (this.answered) return true
+    const legacy = this.#legacy ??= new LegacyController(undefined)
+    legacy.resumeReading = resume
+    this.#respond(legacy, status, leanHeaders(rawHeaders), statusText)
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    const legacy = this.#legacy ??= new LegacyController(undefined)
+    this.onResponseData(legacy, chunk)
+    return !legacy.paused
+  }
+
+  onComplete(): void {
+    this.onResponseEnd()
+  }
+
+  onError(error: Error): void {
+    this.onResponseError(this.#legacy, error)
+  }
+
   /** The caller's signal aborted. */
   handleEvent(): void {
     if (this.aborted) return
@@ -414,7 +502,7 @@ class DispatchHandler extends BodySource {
       this.#decoder?.head.destroy()
       this.fail(reason)
     }
-    if (!this.finished) this.#abort?.(reason)
+    if (!this.finished) this.#controller?.abort(reason)
   }
 
   override resumeInput(): void {
@@ -425,13 +513,13 @@ class DispatchHandler extends BodySource {
     }
     if (this.paused) {
       this.paused = false
-      this.#resume?.()
+      this.#controller?.resume()
     }
   }
 
   override cancelInput(reason: unknown): void {
     this.#decoder?.head.destroy()
-    if (!this.finished) this.#abort?.(reason as Error)
+    if (!this.finished) this.#controller?.abort(reason as Error)
   }
 
   override settled(): void {
