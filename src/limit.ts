@@ -16,8 +16,6 @@ import { invalidOption } from './errors'
 import { bare, own, ownRecord } from './own'
 import { inputURL, NULL_BODY_STATUSES } from './http'
 
-/** Statuses whose response has no body (fetch spec "null body status"). */
-
 /**
  * Where the runtime has it, a slot whose body is garbage-collected unread is given back then (a
  * caller that dropped a response it never read cannot starve the session).

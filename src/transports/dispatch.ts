@@ -39,6 +39,7 @@ import type { Dispatcher } from 'undici'
 import { Transform } from 'node:stream'
 import * as zlib from 'node:zlib'
 import { isSessionError } from '../errors'
+import { NULL_BODY_STATUSES } from '../http'
 import type { Fetch } from '../types'
 import { BodySource } from './body-source'
 import { createDecoders } from './decode'
@@ -61,9 +62,6 @@ const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DEL
 
 /** `RequestInit` members the lean path honours (`dispatcher` replaces the transport's pool; `duplex` only matters for streams). */
 const LEAN_INIT_KEYS: ReadonlySet<string> = new Set(['method', 'headers', 'body', 'redirect', 'signal', 'duplex', 'dispatcher'])
-
-/** Statuses whose response has no body (fetch spec "null body status"). */
-const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 204, 205, 304])
 
 /** Ports fetch refuses (fetch spec "bad port"); such requests go to the fallback, which refuses them. */
 const BAD_PORTS: ReadonlySet<string> = new Set([
