@@ -14,7 +14,7 @@ import { assignHeaders, CREDENTIAL_HEADERS, isOneShotBody } from './headers'
 import type { CallContext, CallState } from './layer'
 import { findMount } from './mounts'
 import type { Mount } from './mounts'
-import { HOOK_NAMES, mergeLevels, mergeTimeouts, own, toLayer } from './options'
+import { HOOK_NAMES, mergeLevels, mergeTimeouts, NO_OPTIONS, own, toLayer } from './options'
 import type { HookLists, HookName, OptionLayer } from './options'
 import { redirectModeOf, sensitiveHeadersOf, withFragment } from './redirect'
 import { resolveRetry } from './retry'
@@ -189,7 +189,8 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
   details.request = url.href
 
   const levels = mount ? [session, mount.layer, layer] : [session, layer]
-  const merged = mergeLevels(levels, headers, 'request')
+  // A request that gives no options, off any mount, has the session's own (merged once per client).
+  const merged = layer === NO_OPTIONS && !mount ? (client.defaults ??= mergeLevels(levels, undefined, 'request')) : mergeLevels(levels, headers, 'request')
   const policy = layer.retry !== undefined
     ? resolveRetry(levels.map(item => item.retry))
     : mount
@@ -198,7 +199,7 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
   const failure: CallFailure = { failed: false, error: undefined, call: undefined }
   const hooks = Object.create(null) as CallHooks
   for (const name of HOOK_NAMES) hooks[name] = wrapHooks(merged.hooks[name], failure)
-  const rest = merged.rest
+  let rest = merged.rest
   const state: CallState = {
     transport: hopTransport(client),
     signal: undefined,
@@ -210,7 +211,7 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
   // `user:password@` in the URL is Basic auth, unless `auth` or an Authorization header says otherwise.
   if (authorization && !headers.has('authorization') && state.layers.auth === undefined) headers.set('authorization', authorization)
   // Where the platform keeps the cookies (browsers): send and accept them cross-origin too.
-  if (client.adapter.owns?.cookies && client.stateful && rest.credentials === undefined) rest.credentials = 'include'
+  if (client.adapter.owns?.cookies && client.stateful && rest.credentials === undefined) rest = Object.assign(Object.create(null), rest, { credentials: 'include' })
   const call = new Call(client, url, method, details, headers, own<unknown>(options, 'body'), requestInput, merged, policy, mergeTimeouts([merged.timeout]), hooks, rest, redirectModeOf(merged.layers), mount?.transport ?? client.transport, state, failure)
   failure.call = call
   return call

@@ -38,6 +38,8 @@ export interface Client {
   request: OfetchClient
   /** The policy of the session's own options, computed once. */
   policy: RetryPolicy | undefined
+  /** The options of a call that gives none, off any mount: the session's own, merged once (until `session.use()`). */
+  defaults?: OptionLayer | undefined
   /** A session (true) or a stateless `$fetch` (false). */
   stateful: boolean
 }
@@ -68,6 +70,7 @@ export function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJa
 
 /** Builds the client's stack again, after its options changed (`session.use()`). */
 export function recompose(client: Client): void {
+  client.defaults = undefined
   client.native = createStack({ adapter: client.adapter, jar: client.jar, options: client.layer.layers }, client.transport)
   client.request = createOfetch(client.native)
 }

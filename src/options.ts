@@ -101,6 +101,7 @@ export function originOf(baseURL: string): string {
  * `InvalidRequestError` (`invalidOption()`) for values that cannot work.
  */
 export function toLayer(options: RequestOptions | undefined, headers?: Headers, read: { level: Level, stateless?: boolean } = REQUEST_READ): OptionLayer {
+  if (options === undefined && headers === undefined && read === REQUEST_READ) return NO_OPTIONS
   const hooks: Partial<HookLists> = Object.create(null)
   const rest: Record<string, unknown> = Object.create(null)
   const source = (options ?? {}) as Record<string, unknown>
@@ -138,6 +139,19 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers, 
     layers: readLayers(source, { level: read.level, origin, stateless: read.stateless === true }),
     rest,
   }
+}
+
+/**
+ * The level of a request that gives no options (most calls): one frozen object, so such a call
+ * reads nothing, and its merged options can be the session's own (`Client.defaults`).
+ */
+export const NO_OPTIONS: OptionLayer = deepFreeze(toLayer({}))
+
+function deepFreeze<T extends object>(layer: T): T {
+  for (const value of Object.values(layer)) {
+    if (typeof value === 'object' && value !== null) Object.freeze(value)
+  }
+  return Object.freeze(layer)
 }
 
 /** Each layer's options in `source`; the shared empty record when none gives any (most requests). */

@@ -240,12 +240,26 @@ function sendNative(client: Client, input: FetchRequest, init: RequestInit | und
 }
 
 
-/** The whole life of one call: resolve, attempt, classify, retry, release. */
-async function send(client: Client, input: FetchRequest, options: RequestOptions | undefined): Promise<FetchResponse<any>> {
-  const call = resolveCall(client, input, options)
-  const read = requestBody(call)
-  encodeBody(call, read ? await read : call.body)
-  call.deadline = new Deadline(call.options.signals, call.timeouts.total, client.closeSignals)
+/**
+ * The whole life of one call: resolve, attempt, classify, retry, release. Not an `async`
+ * function, nor is `attempt()`: each would add a promise and a turn of the microtask queue to
+ * every call (a call's first request still starts in the same tick, as before).
+ */
+function send(client: Client, input: FetchRequest, options: RequestOptions | undefined): Promise<FetchResponse<any>> {
+  try {
+    const call = resolveCall(client, input, options)
+    const read = requestBody(call)
+    return read ? read.then(body => start(call, body)) : start(call, call.body)
+  }
+  catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** The call, its body known: its deadline and ofetch's options, then the attempts. */
+function start(call: Call, body: unknown): Promise<FetchResponse<any>> {
+  encodeBody(call, body)
+  call.deadline = new Deadline(call.options.signals, call.timeouts.total, call.client.closeSignals)
   call.fetchOptions = ofetchOptions(call)
   return runAttempts(call)
 }
@@ -308,13 +322,13 @@ async function runAttempts(call: Call): Promise<FetchResponse<any>> {
  * signal) to a transport that fails its calls itself on close(): the Node adapter's pool, with
  * undici's destroy().
  */
-async function attempt(call: Call, scope: AttemptScope): Promise<FetchResponse<any>> {
+function attempt(call: Call, scope: AttemptScope): Promise<FetchResponse<any>> {
   const { deadline, transport } = call
   const shared = deadline.shared && scope.signal === deadline.signal
   const bare = scope.signal === NEVER_ABORTED || (shared && transport.abortsOnClose === true)
   const sent = call.client.request.raw(call.url.href, { ...call.fetchOptions, signal: bare ? undefined : scope.signal } as never)
-  const response = await (bare || (shared && transport.honoursSignal === true) ? sent : raceSignal(sent, scope.signal, shared)) as FetchResponse<any>
-  return call.ofCall(response)
+  const answer = (bare || (shared && transport.honoursSignal === true) ? sent : raceSignal(sent, scope.signal, shared)) as Promise<FetchResponse<any>>
+  return answer.then(response => call.ofCall(response))
 }
 
 /**
