@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CookieJarLike, Fetch, SessionOptions, TransportOptions } from './types'
+import type { CookieJarLike, Fetch, Middleware, SessionOptions, TransportOptions } from './types'
 
 /** What a call tells the transport beyond the `RequestInit` (the layers' call state). */
 export interface TransportHints {
@@ -58,12 +58,28 @@ export interface AdapterOwns {
   connections?: boolean
 }
 
+/**
+ * The middleware of the concerns a platform may own, for the adapters where the session does them
+ * itself: each entry that needs them gives them (src/session-layers.ts), so the browser build,
+ * whose adapter owns both, carries neither.
+ */
+export interface OwnableLayers {
+  /** Follows redirects hop by hop (redirect-follow.ts). */
+  redirects: () => Middleware
+  /** The cookie layer over the session's jar (cookies/middleware.ts). */
+  cookies: (jar: CookieJarLike) => Middleware
+  /** The cookie layer of one call, where the session keeps no jar (`$fetch`, `cookies: false`). */
+  callCookies: (createJar: () => CookieJarLike | undefined) => Middleware
+}
+
 /** What a runtime adapter provides to the engine. */
 export interface Adapter {
   /** The runtime's name, used in error messages (`node`, `deno`, `bun`, `workerd`, `browser`, `fetch`). */
   name: string
   /** What the platform does itself (browsers: all three). Absent: the session does everything. */
   owns?: AdapterOwns
+  /** The middleware of what the platform does not own (required unless `owns` says both redirects and cookies). */
+  layers?: OwnableLayers
   /** A transport with its own pool for a session; throws for transport options it cannot honour. */
   createTransport: (options: TransportOptions, fetch: Fetch | undefined) => Transport
   /** The stateless transport of `$fetch` (the platform's shared pool). */

@@ -14,9 +14,10 @@
 import { createCookieJar } from './cookies/jar'
 import { fetchAdapter } from './adapters/fetch'
 import { createSessionFactory } from './session'
+import { SESSION_LAYERS } from './session-layers'
 import type { $Fetch, Session, SessionOptions } from './types'
 
-const factory = createSessionFactory({ ...fetchAdapter, createCookieJar })
+const factory = createSessionFactory({ ...fetchAdapter, createCookieJar, layers: SESSION_LAYERS })
 
 /**
  * Creates a session: cookies kept in a jar (set on redirect hops too), live default headers,

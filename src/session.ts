@@ -9,7 +9,7 @@ import { Call, credentialHeaderNames, describeInput, isRequest, encodeBody, reco
 import { createClient, isClosed, recompose } from './client'
 import type { Client } from './client'
 import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, NetworkError, SessionClosedError } from './errors'
-import { flushStore } from './cookies/middleware'
+import { flushStore } from './cookies/layer'
 import { assignHeaders, removedHeaders } from './headers'
 import { IDEMPOTENT_METHODS } from './http'
 import { isStaleConnectionError } from './network-errors'
@@ -62,6 +62,8 @@ export interface SessionFactory {
 
 /** Binds the engine to a runtime adapter. */
 export function createSessionFactory(adapter: Adapter): SessionFactory {
+  // A programming error of an entry point, seen when it loads rather than on its first redirect.
+  if (!adapter.layers && !(adapter.owns?.redirects && adapter.owns.cookies)) throw new TypeError(`fetch-session: the ${adapter.name} adapter neither owns redirects and cookies nor gives their layers`)
   function createSession(options: SessionOptions = {}): Session {
     if (typeof options !== 'object' || options === null) throw invalidOption('options', 'createSession() takes an options object')
     refuseRequestOnly(options, 'createSession()')

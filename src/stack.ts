@@ -13,7 +13,7 @@
  */
 import type { Transport, TransportHints } from './adapter'
 import { authLayer } from './auth'
-import { cookiesLayer } from './cookies/middleware'
+import { cookiesLayer } from './cookies/layer'
 import { callStateOf, compose } from './layer'
 import type { LayerSpec, Middleware, StackContext } from './layer'
 import { limitLayer } from './limit'

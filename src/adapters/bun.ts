@@ -31,6 +31,7 @@ import { withBody } from '../body-response'
 import type { TransportFetch } from '../adapter'
 import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
+import { SESSION_LAYERS } from '../session-layers'
 import type { Adapter, Transport } from '../adapter'
 import { validateTlsOptions } from '../tls-options'
 import { createDecoders, decodeStream } from '../transports/decode'
@@ -167,6 +168,7 @@ function decodingItself(send: Fetch): TransportFetch {
 
 /** The Bun adapter. */
 const bunAdapter: Adapter = {
+  layers: SESSION_LAYERS,
   name: 'bun',
   createTransport(options, fetch): Transport {
     if (fetch) {

@@ -26,6 +26,7 @@ import { createCookieJar } from '../cookies/jar'
 import { PROXY_VARIABLES, proxyFor, routesFromEnvironment } from '../proxy-env'
 import type { ProxyRoutes } from '../proxy-env'
 import { createSessionFactory } from '../session'
+import { SESSION_LAYERS } from '../session-layers'
 import type { Adapter, Transport } from '../adapter'
 import { validateTlsOptions } from '../tls-options'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
@@ -171,6 +172,7 @@ function decodingDeflate(send: Fetch): Fetch {
 
 /** The Deno adapter. */
 const denoAdapter: Adapter = {
+  layers: SESSION_LAYERS,
   name: 'deno',
   createTransport(options, fetch): Transport {
     if (fetch) {

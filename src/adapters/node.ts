@@ -23,6 +23,7 @@ import { createCookieJar } from '../cookies/jar'
 import { proxyFor, routesFromEnvironment, routesFromOption } from '../proxy-env'
 import type { ProxyEnvironment, ProxyRoutes } from '../proxy-env'
 import { createSessionFactory } from '../session'
+import { SESSION_LAYERS } from '../session-layers'
 import type { Adapter, Transport } from '../adapter'
 import { certificateBlocks, validateTlsOptions } from '../tls-options'
 import { createDispatchFetch, isDispatcher } from '../transports/dispatch'
@@ -334,6 +335,7 @@ function createSharedTransport(): Transport {
 
 /** The Node adapter. */
 const nodeAdapter: Adapter = {
+  layers: SESSION_LAYERS,
   name: 'node',
   createTransport(options, fetch): Transport {
     if (fetch) {

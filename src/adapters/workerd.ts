@@ -11,12 +11,14 @@
  */
 import { createCookieJar } from '../cookies/jar'
 import { createSessionFactory } from '../session'
+import { SESSION_LAYERS } from '../session-layers'
 import type { Adapter } from '../adapter'
 import type { $Fetch, Session, SessionOptions } from '../types'
 import { fetchTransport, refuseTransportOptions } from './fetch'
 
 /** The workerd adapter. */
 const workerdAdapter: Adapter = {
+  layers: SESSION_LAYERS,
   name: 'workerd',
   createTransport(options, fetch) {
     refuseTransportOptions(options, 'workerd', 'Workers own their connections; configure egress in the Workers runtime instead')

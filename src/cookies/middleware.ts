@@ -1,34 +1,17 @@
+/**
+ * The cookie layer's middleware (its spec is cookies/layer.ts): the session's jar on every hop, or
+ * a call's own where the session keeps none. Given to the engine by the entries that keep cookies
+ * (src/session-layers.ts), so the browser build, where the browser keeps them, carries none of it.
+ *
+ * @module
+ */
 import { callStateOf } from '../layer'
-import type { LayerSpec, Middleware } from '../layer'
+import type { Middleware } from '../layer'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
-import { CookieStoreError } from './stores/errors'
 import { inputURL } from '../http'
-
-/**
- * The cookie layer's spec. `cookies` is read by `createSession()` itself, which makes the jar
- * (`session.cookies`, shared with `extend()` children); here it is only kept from ofetch. No
- * layer where the platform owns cookies (`owns.cookies`); a call's own jar where the session
- * keeps none.
- */
-export const cookiesLayer: LayerSpec<unknown, CallCookies> = {
-  name: 'cookies',
-  keys: ['cookies'],
-  create({ adapter, jar }) {
-    if (adapter.owns?.cookies) return undefined
-    if (jar) return withCookies(jar)
-    const createJar = adapter.createCookieJar
-    return createJar ? withCallCookies(() => createJar(true)) : undefined
-  },
-}
-
-/** The cookies of one call alone, where the session keeps none (see `withCallCookies`). */
-export interface CallCookies {
-  /** Created when a request follows a response that set a cookie, gone when the call ends. */
-  jar?: CookieJarLike | undefined
-  /** `Set-Cookie` headers of this call's responses (by URL) not yet in `jar`: stored when a request follows. */
-  pending?: Array<[url: string, setCookies: string[]]> | undefined
-}
+import { asStoreError } from './layer'
+import type { CallCookies } from './layer'
 
 /**
  * The cookie layer: before each hop, builds the `Cookie` header from the jar (merged with a
@@ -228,31 +211,6 @@ async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: st
   catch (error) {
     throw asStoreError(error)
   }
-}
-
-/**
- * Flushes the jar's store when it has the store contract's optional `flush()` (`session.close()`);
- * a failure is a `CookieStoreError`, as every failure of the store is.
- */
-export async function flushStore(jar: CookieJarLike | undefined): Promise<void> {
-  const store = jar?.store
-  if (typeof store?.flush !== 'function') return
-  try {
-    await store.flush()
-  }
-  catch (error) {
-    throw asStoreError(error)
-  }
-}
-
-/**
- * A failure of the jar's store as a `CookieStoreError`: ours as they are, a third-party store's
- * (any tough-cookie `Store`) wrapped, with its error as `cause`.
- */
-export function asStoreError(error: unknown): CookieStoreError {
-  if (error instanceof CookieStoreError) return error
-  const reason = error instanceof Error ? error.message : String(error)
-  return new CookieStoreError('ERR_COOKIE_STORE_IO', 'cookie store', `the cookie store failed: ${reason}`, { cause: error })
 }
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { asStoreError } from './middleware'
+import { asStoreError } from './layer'
 import type { CookieRules, ResponseCookieRules, StoredCookie, StoreLike } from './middleware'
 import type { CookieJarLike } from '../types'
 

@@ -11,8 +11,9 @@ import { createCookieJar } from '../../src/cookies/jar'
 import { fetchAdapter } from '../../src/adapters/fetch'
 import { AbortError, createSession, HTTPError, InvalidRequestError, ParseError, $fetch } from '../../src/index'
 import { Limiter } from '../../src/limit'
-import { decodeLocation } from '../../src/redirect'
+import { decodeLocation } from '../../src/redirect-follow'
 import { createSessionFactory } from '../../src/session'
+import { SESSION_LAYERS } from '../../src/session-layers'
 import { NEVER_ABORTED } from '../../src/timeout'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
@@ -134,6 +135,7 @@ describe('per-call cookies without a jar (item 16)', () => {
     let made = 0
     const factory = createSessionFactory({
       ...fetchAdapter,
+      layers: SESSION_LAYERS,
       createCookieJar: (option) => {
         const jar = createCookieJar(option)
         if (jar) made++
@@ -142,6 +144,10 @@ describe('per-call cookies without a jar (item 16)', () => {
     })
     return { factory, made: () => made }
   }
+
+  it('an adapter that owns neither redirects nor cookies and gives no layers for them is refused when its entry loads', () => {
+    expect(() => createSessionFactory({ ...fetchAdapter, createCookieJar })).toThrow(/the fetch adapter neither owns redirects and cookies nor gives their layers/)
+  })
 
   it('makes a jar for a call only when a request follows a response that set a cookie', async () => {
     const { factory, made } = countingFactory()

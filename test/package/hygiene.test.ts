@@ -42,9 +42,10 @@ describe('package hygiene', () => {
 
   const ceilings: Array<[string, string, string[], number]> = [
     // Issues 11 and 12 (network error codes, ParseError, one error rule, secret redaction, close()) took it
-    // past 22 KB, issue 13 (the layer contracts, `use`, the hooks' resolved options) to 26.8 KB (the
-    // generic entry to 83.4 KB); issue 18 sets the real target (8 KB).
-    ['browser', 'dist/adapters/browser.js', ['browser'], 28 * 1024],
+    // past 22 KB; issue 13 (the layer contracts, `use`, the hooks' resolved options) took the generic
+    // entry to 83.8 KB, and the browser's stayed under 26 KB by leaving out the redirect and cookie
+    // middleware the browser owns; issue 18 sets the real target (8 KB).
+    ['browser', 'dist/adapters/browser.js', ['browser'], 26 * 1024],
     ['generic (with tough-cookie and the public suffix list)', 'dist/index.js', [], 84 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {

@@ -1,0 +1,17 @@
+/**
+ * The middleware of the concerns a browser owns and a server runtime does not: following
+ * redirects hop by hop and the cookie jar. The Node, Deno, Bun, workerd and generic entries give
+ * it to their adapters (`layers`); the browser entry does not import it.
+ *
+ * @module
+ */
+import type { OwnableLayers } from './adapter'
+import { withCallCookies, withCookies } from './cookies/middleware'
+import { withRedirects } from './redirect-follow'
+
+/** Redirects and cookies, done by the session (see `OwnableLayers`). */
+export const SESSION_LAYERS: OwnableLayers = Object.freeze({
+  redirects: withRedirects,
+  cookies: withCookies,
+  callCookies: withCallCookies,
+})
