@@ -105,6 +105,7 @@ function createStateless(client: Client): $Fetch {
   $fetch.raw = ((input: FetchRequest, options?: RequestOptions) => send(client, input, options)) as $Fetch['raw']
   $fetch.native = (input, init) => sendNative(client, input, init)
   $fetch.create = (defaults?: RequestOptions) => {
+    refuseRequestOnly(defaults ?? {}, '$fetch.create()')
     for (const key of SESSION_WIDE_KEYS) {
       if (own(defaults, key) !== undefined) throw invalidOption(key, `$fetch.create() uses the platform's shared pool, so it cannot take \`${key}\`; use createSession() instead`)
     }

@@ -491,8 +491,11 @@ export interface $Fetch {
   raw: <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>
   /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
   native: Fetch
-  /** A new stateless `$fetch` with these defaults (and layers of its own: `use`). */
-  create: (defaults?: RequestOptions & Pick<SessionOptions, 'use'>) => $Fetch
+  /**
+   * A new stateless `$fetch` with these defaults (and layers of its own: `use`). Not `body` nor
+   * `method`, which belong to one request (an `InvalidRequestError` names them).
+   */
+  create: (defaults?: Omit<RequestOptions, 'body' | 'method'> & Pick<SessionOptions, 'use'>) => $Fetch
 }
 
 /** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */

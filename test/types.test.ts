@@ -96,6 +96,8 @@ describe('public types: requests (issue 11)', () => {
     expect(() => createSession({ method: 'POST' })).toThrow(/createSession\(\) cannot take `method`/)
     // @ts-expect-error and extend()
     expect(() => createSession().extend({ body: 'x' })).toThrow(/extend\(\) cannot take `body`/)
+    // @ts-expect-error and $fetch.create(), whose defaults are no request either
+    expect(() => $fetch.create({ method: 'POST' })).toThrow(/\$fetch\.create\(\) cannot take `method`/)
 
     // a null (or undefined) header value removes the session's default for that call
     const removes: import('../src/index').RequestOptions = { headers: { 'X-Client': null, 'X-Other': undefined } }

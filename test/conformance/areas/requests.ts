@@ -190,7 +190,7 @@ export const requests: SuiteArea = ({ describe, it, skip, expect }, env, { key, 
       await session.close()
     })
 
-    it('refuses body and method as session-wide options (createSession, extend, mount)', [FEATURES.errors], async () => {
+    it('refuses body and method as session-wide options (createSession, extend, mount, $fetch.create)', [FEATURES.errors], async () => {
       const refused = (make: () => unknown): Error & Record<string, any> => {
         try {
           make()
@@ -207,6 +207,9 @@ export const requests: SuiteArea = ({ describe, it, skip, expect }, env, { key, 
       const session = createSession({ baseURL: base })
       expect(refused(() => session.extend({ method: 'POST' } as never)).message).toMatch('extend() cannot take `method`')
       expect(refused(() => session.mount(`${base}/x`, { body: 'x' } as never)).message).toMatch('mount() cannot take `body`')
+      const create = refused(() => $fetch.create({ method: 'POST' } as never))
+      expect([create.name, create.option]).toEqual(['InvalidRequestError', 'method'])
+      expect(create.message).toMatch('$fetch.create() cannot take `method`')
       await session.close()
     })
 
