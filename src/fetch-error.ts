@@ -65,4 +65,6 @@ export interface FetchResponse<T> extends Response {
   _data?: T
   /** Every redirect followed before this response, oldest first (empty when none). Like requests' `response.history`. */
   history?: RedirectHop[]
+  /** Where the response came from, on a session with a cache (`'hit'`, `'stale'`, `'revalidated'`, `'miss'`, `'bypass'`); absent without one. */
+  cacheStatus?: 'hit' | 'stale' | 'revalidated' | 'miss' | 'bypass'
 }

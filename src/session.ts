@@ -68,7 +68,7 @@ export function createSessionFactory(adapter: Adapter): SessionFactory {
     if (typeof options !== 'object' || options === null) throw invalidOption('options', 'createSession() takes an options object')
     refuseRequestOnly(options, 'createSession()')
     const headers = assignHeaders(new Headers(), own<HeadersInit>(options, 'headers'))
-    const layer = toLayer(options, headers, { level: 'session' })
+    const layer = toLayer(options as RequestOptions, headers, { level: 'session' })
     const cookiesOption = own<SessionOptions['cookies']>(options, 'cookies')
     const jar = adapter.owns?.cookies || !adapter.createCookieJar ? undefined : adapter.createCookieJar(cookiesOption)
     const transport = adapter.createTransport(pickTransportOptions(options), own<Fetch>(options, 'fetch'))
@@ -152,7 +152,7 @@ function createSessionObject(client: Client): Session {
     for (const key of [...TRANSPORT_KEYS, 'cookies', 'fetch', 'limit']) {
       if (own(options, key) !== undefined) throw invalidOption(key, `extend() shares the parent's jar and pool, so it cannot take \`${key}\`; use createSession() or mount() instead`)
     }
-    const over = toLayer(options, undefined, { level: 'session' })
+    const over = toLayer(options as RequestOptions, undefined, { level: 'session' })
     const inherited = new Headers(client.layer.headers)
     // The parent's credential headers belong to the parent's origin, not to a child's other base.
     if (over.origin !== undefined && client.layer.origin !== undefined && over.origin !== client.layer.origin) {

@@ -5,6 +5,7 @@
  */
 import type { CookieJar } from 'tough-cookie'
 import type { FetchError, FetchResponse, RedirectHop } from './fetch-error'
+import type { CacheStore } from './cache/store'
 
 /** The `fetch` signature every layer and transport speaks. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
@@ -363,7 +364,12 @@ export interface DownloadProgress {
 }
 
 /** Options of one request, also usable as session-wide defaults. */
-export interface RequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestInit, 'body' | 'headers' | 'redirect' | 'signal'>, SessionHooks<T, R> {
+export interface RequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestInit, 'body' | 'headers' | 'redirect' | 'signal' | 'cache'>, SessionHooks<T, R> {
+  /**
+   * The cache mode of this request (see `CacheMode`): honoured by the session's cache on every
+   * runtime; without one, passed to the platform's fetch as it is.
+   */
+  cache?: CacheMode
   /** Joined in front of relative request URLs. */
   baseURL?: string
   /**
@@ -460,7 +466,14 @@ export interface CookieJarLike {
  * Options of `createSession()`: request options as session-wide defaults (not `body` nor
  * `method`, which belong to one request), plus the session's own.
  */
-export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method'>, TransportOptions {
+export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method' | 'cache'>, TransportOptions {
+  /**
+   * The HTTP cache (RFC 9111): `true` for a private one in memory, `{ store, shared, … }` for one
+   * of your own (see `CacheOptions`), `false` for none; a `CacheMode` sets the default mode of
+   * every request. In browsers the browser's cache serves and the mode goes to its fetch.
+   * @default false
+   */
+  cache?: boolean | CacheOptions | CacheMode
   /**
    * The cookie jar: `true` for an in-memory jar, `false` for none, a tough-cookie `CookieJar`,
    * or a tough-cookie `Store` to wrap in a new jar. In browsers the browser keeps cookies.
@@ -480,8 +493,60 @@ export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method'>,
   use?: Middleware | Middleware[]
 }
 
+/**
+ * A request's cache mode, as the fetch spec's `RequestCache`, honoured by the session's cache on
+ * every runtime: `default` (fresh from the cache, else validate, else the network), `no-store`
+ * (the cache is not used at all), `reload` (the network, then stored), `no-cache` (validated with
+ * the server even when fresh), `force-cache` (anything stored, however stale, else the network),
+ * `only-if-cached` (anything stored, else a `504` and no request: the offline mode).
+ */
+export type CacheMode = 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached'
+
+/**
+ * Where a response came from, on `response.cacheStatus` of a session with a cache: `hit` (fresh
+ * from the cache, no request sent), `stale` (from the cache past its freshness: while it is
+ * revalidated in the background, for an error the server allows it for, or by the mode), `revalidated` (the
+ * server answered `304`: the stored body with the new headers), `miss` (from the network, stored
+ * when it may be), `bypass` (the cache was not used: another method, `no-store`, a range or a
+ * conditional request of the caller's).
+ */
+export type CacheStatus = 'hit' | 'stale' | 'revalidated' | 'miss' | 'bypass'
+
+/** The session's HTTP cache (`createSession({ cache })`). */
+export interface CacheOptions {
+  /**
+   * Where entries live: `createMemoryCacheStore()` (the default, bounded), `createUnstorageCacheStore()`
+   * from `fetch-session/cache/unstorage` (Redis, KV, fs…), or any `CacheStore`.
+   */
+  store?: CacheStore
+  /**
+   * A shared cache (RFC 9111 §3.5): `private` responses are not stored, `s-maxage` counts, and a
+   * response to a request with `Authorization` is stored only when it says so (`public`,
+   * `s-maxage`, `must-revalidate`). Required when one store serves more than one user (a fleet's
+   * Redis).
+   * @default false
+   */
+  shared?: boolean
+  /**
+   * The largest body stored, in bytes: a longer one is passed on and not stored.
+   * @default 10485760 (10 MiB)
+   */
+  maxEntrySize?: number
+  /**
+   * The fraction of the time since `Last-Modified` a response without explicit freshness is
+   * fresh for (heuristic freshness, RFC 9111 §4.2.2, for the statuses it allows).
+   * @default 0.1
+   */
+  heuristic?: number
+  /** Hears of a store's failure: a `get` that failed was a miss, a `set` that failed stored nothing. */
+  onError?: (error: unknown) => void
+}
+
 /** Per-prefix defaults given to `session.mount()`. */
-export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' | 'body' | 'method'>, TransportOptions {}
+export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' | 'body' | 'method' | 'cache'>, TransportOptions {
+  /** The cache mode of the requests within the prefix (the session's cache is the session's). */
+  cache?: CacheMode
+}
 
 /** The callable request function shared by `$fetch` and sessions. */
 export interface $Fetch {
