@@ -15,6 +15,8 @@ export default defineConfig({
     'cookies/stores/file-browser': 'src/cookies/stores/file-browser.ts',
     'cookies/stores/web-storage': 'src/cookies/stores/web-storage.ts',
     'cookies/stores/unstorage': 'src/cookies/stores/unstorage.ts',
+    // The HTTP cache's stores other than the in-memory one (which the main entry has).
+    'cache/unstorage': 'src/cache/unstorage.ts',
   },
   format: ['esm'],
   // Declarations: every subpath's types (package.json `exports`) and the modules the store
@@ -30,6 +32,9 @@ export default defineConfig({
       'cookies/stores/unstorage': 'src/cookies/stores/unstorage.ts',
       'cookies/stores/base': 'src/cookies/stores/base.ts',
       'cookies/stores/errors': 'src/cookies/stores/errors.ts',
+      'cache/unstorage': 'src/cache/unstorage.ts',
+      // The cache store contract, shared by the main entry and cache/unstorage.
+      'cache/store': 'src/cache/store.ts',
     },
     compilerOptions: { types: ['node'] },
   },
