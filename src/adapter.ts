@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CacheConfig } from './cache/config'
 import type { CookieJarLike, Fetch, Middleware, SessionOptions, TransportOptions } from './types'
 
 /** What a call tells the transport beyond the `RequestInit` (the layers' call state). */
@@ -56,6 +57,8 @@ export interface AdapterOwns {
    * engine, whose transport options the adapter's `createTransport` refuses itself.
    */
   connections?: boolean
+  /** The platform has an HTTP cache of its own (browsers): no cache layer; the `cache` mode goes to its fetch. */
+  cache?: boolean
 }
 
 /**
@@ -70,6 +73,8 @@ export interface OwnableLayers {
   cookies: (jar: CookieJarLike) => Middleware
   /** The cookie layer of one call, where the session keeps no jar (`$fetch`, `cookies: false`). */
   callCookies: (createJar: () => CookieJarLike | undefined) => Middleware
+  /** The HTTP cache over a session's cache (cache/middleware.ts); `closeSignal` ends its background revalidations. */
+  cache?: (cache: CacheConfig, closeSignal: AbortSignal | undefined) => Middleware
 }
 
 /** What a runtime adapter provides to the engine. */

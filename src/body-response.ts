@@ -74,7 +74,7 @@ export function withBody(response: Response, body: ReadableStream<Uint8Array>): 
   BodyResponse ??= createClass()
   const wrapped = new BodyResponse(body, response)
   // What a layer put on the response itself (the redirect layer's `redirected`, a fragment on `url`).
-  for (const key of ['url', 'redirected', 'history'] as const) {
+  for (const key of ['url', 'redirected', 'history', 'cacheStatus'] as const) {
     const own = Object.getOwnPropertyDescriptor(response, key)
     if (own) Object.defineProperty(wrapped, key, own)
   }

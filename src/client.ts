@@ -49,8 +49,8 @@ export interface Client {
  * options build the same stack (an `extend()` child that adds no layer of its own).
  */
 export function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: Client['root'], parent?: Client): Client {
-  const shared = parent !== undefined && parent.layer.layers.use === layer.layers.use
-  const native = shared ? parent.native : createStack({ adapter, jar, options: layer.layers }, transport)
+  const shared = parent !== undefined && parent.layer.layers.use === layer.layers.use && parent.layer.layers.cache === layer.layers.cache
+  const native = shared ? parent.native : createStack({ adapter, jar, options: layer.layers, closeSignal: root.closer?.signal }, transport)
   return {
     adapter,
     layer,
@@ -71,7 +71,7 @@ export function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJa
 /** Builds the client's stack again, after its options changed (`session.use()`). */
 export function recompose(client: Client): void {
   client.defaults = undefined
-  client.native = createStack({ adapter: client.adapter, jar: client.jar, options: client.layer.layers }, client.transport)
+  client.native = createStack({ adapter: client.adapter, jar: client.jar, options: client.layer.layers, closeSignal: client.root.closer?.signal }, client.transport)
   client.request = createOfetch(client.native)
 }
 

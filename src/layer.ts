@@ -57,6 +57,8 @@ export interface StackContext {
   jar: CookieJarLike | undefined
   /** The client's own options, by layer name (what each spec's `read`, then `merge`, made of them). */
   options: Readonly<Record<string, unknown>>
+  /** Aborted by the session's `close()` (none for `$fetch`): for what a layer does in the background. */
+  closeSignal: AbortSignal | undefined
 }
 
 /** A built-in layer: its options, how they merge, what it keeps per call, what it does per request. */
@@ -65,6 +67,11 @@ export interface LayerSpec<O = any, C = any> {
   name: string
   /** The option keys it owns (never passed on to ofetch or fetch). */
   keys: readonly string[]
+  /**
+   * True for a value of one of its keys that also goes on to ofetch and fetch as it is (the cache
+   * layer's mode strings, a `RequestInit.cache`); every other value of its keys is its own.
+   */
+  passes?: (value: unknown) => boolean
   /** Reads (own properties only) and checks its options; `undefined` when the level gives none. Throws `invalidOption()`. */
   read?: (source: object, context: ReadContext) => O | undefined
   /** Merges a later level's options over an earlier one's (`base` is `undefined` for the first). Default: `over` wins. */
@@ -103,6 +110,8 @@ export interface CallState {
   bodyError?: unknown
   /** The caller's `parseResponse`, run by the session's JSON parsing (which turns its throw into `ParseError`). */
   parseResponse: ((text: string) => unknown) | undefined
+  /** Set by a layer whose answer no retry can change (the cache's `only-if-cached` miss): never retried. */
+  final?: boolean
   /** Each layer's state for this call, by layer name (what its `prepare` returned; a layer may add its own later). */
   layers: Record<string, unknown>
 }

@@ -59,6 +59,9 @@ const ENGINE_KEYS: readonly string[] = [
 /** Options that the session handles itself (everything else is passed on to ofetch and fetch). */
 const OWN_KEYS: ReadonlySet<string> = new Set<string>([...ENGINE_KEYS, ...LAYERS.flatMap(spec => spec.keys)])
 
+/** The layers' keys some of whose values also go on to ofetch and fetch (`LayerSpec.passes`). */
+const PASSED_ON: ReadonlyMap<string, (value: unknown) => boolean> = new Map(LAYERS.flatMap(spec => spec.passes ? spec.keys.map(key => [key, spec.passes!] as const) : []))
+
 /** A level without any layer's options (shared: nothing is allocated for it). */
 const NO_LAYER_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null))
 
@@ -115,7 +118,7 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers, 
     hooks[name] = list as HookLists[HookName]
   }
   for (const key of Object.keys(source)) {
-    if (OWN_KEYS.has(key) || FORBIDDEN_KEYS.has(key)) continue
+    if ((OWN_KEYS.has(key) && !PASSED_ON.get(key)?.(source[key])) || FORBIDDEN_KEYS.has(key)) continue
     rest[key] = source[key]
   }
   const timeout = own<RequestOptions['timeout']>(source, 'timeout')

@@ -134,6 +134,8 @@ export interface RetryCall {
   /** A stream body, consumed by the first attempt. */
   oneShotBody: boolean
   deadline: { readonly signal: AbortSignal, remaining: () => number }
+  /** The call's state: `final` when a layer's answer cannot change on a retry. */
+  state?: { final?: boolean }
 }
 
 /**
@@ -147,6 +149,8 @@ export async function nextDelay(error: unknown, retryCount: number, call: RetryC
   if (retryCount >= policy.limit || deadline.signal.aborted) return undefined
   // A stream body was consumed by the first attempt: sending it again would send nothing (catalogue #56).
   if (call.oneShotBody) return undefined
+  // The cache's `only-if-cached` miss: the same miss again, and never a request sent.
+  if (call.state?.final) return undefined
   let retry: boolean
   let delay: number
   const methodAllowed = policy.methods.has(call.method)

@@ -1,7 +1,7 @@
 /**
  * The order of the session's layers, in one list (issue 13). Outermost first:
  *
- * body watch → redirects → auth → cookies → [cache, issue 14] → the user's layers (`use`) →
+ * body watch → redirects → auth → cookies → cache → the user's layers (`use`) →
  * [trace, issue 16] → limiter → transport.
  *
  * The body watch sees the final response; the redirect layer follows every hop, so everything
@@ -13,6 +13,7 @@
  */
 import type { Transport, TransportHints } from './adapter'
 import { authLayer } from './auth'
+import { cacheLayer } from './cache/layer'
 import { cookiesLayer } from './cookies/layer'
 import { callStateOf, compose } from './layer'
 import type { LayerSpec, Middleware, StackContext } from './layer'
@@ -28,7 +29,7 @@ export const LAYERS: readonly LayerSpec[] = Object.freeze([
   redirectsLayer,
   authLayer,
   cookiesLayer,
-  // The HTTP cache (issue 14) goes here: above the user's layers, under the cookies.
+  cacheLayer,
   userLayers,
   // Tracing (issue 16) goes here: under the user's layers, it sees what goes on the wire.
   limitLayer,

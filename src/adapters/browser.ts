@@ -49,7 +49,7 @@ function browserTransport(fetch: Fetch | undefined): Transport {
 /** The browser adapter. */
 const browserAdapter: Adapter = {
   name: 'browser',
-  owns: { cookies: true, redirects: true, connections: true },
+  owns: { cookies: true, redirects: true, connections: true, cache: true },
   createTransport(options, fetch) {
     refuseTransportOptions(options, 'browser', 'the browser owns connections, proxies and certificates', 'browsers')
     return browserTransport(fetch)

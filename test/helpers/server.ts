@@ -54,6 +54,17 @@
  *                           `codings` in order (comma-separated: gzip, deflate, deflate-raw (raw
  *                           deflate, sent as `deflate`), br), Content-Encoding naming them
  *   /__key-stats/:key       { inFlight, max, hits }: the concurrency seen of the requests with ?key=
+ *   /cache/:name            a cacheable resource: { name, version, served, cookie, authorization, user }
+ *                           (`served`: how many times the server answered it with a body; `user`: the
+ *                           `user` cookie, else the Bearer token), with ?cc= (Cache-Control), ?etag=1
+ *                           (ETag `"<name>-v<version>"`, and 304 for a matching If-None-Match), ?lm=1
+ *                           (Last-Modified an hour ago, and 304 for If-Modified-Since), ?vary=, ?expires=
+ *                           (seconds from now), ?set_cookie=, ?status=, ?delay= (ms), ?size= (bytes of
+ *                           body instead of JSON), and X-Request-Count (in 304s too); any other
+ *                           method (or /cache/:name/bump) makes a new version and answers with
+ *                           Content-Location (?header=location: Location) ?location= or the
+ *                           resource; /cache/:name/break makes it answer 503 from then on;
+ *                           /cache/:name/stats gives { served, notModified, requests }
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -120,6 +131,7 @@ export interface KeyStats {
 interface State {
   requests: SeenRequest[]
   hits: Map<string, number>
+  cacheables: Map<string, Cacheable>
   concurrency: Map<string, KeyStats>
   digestNonces: Set<string>
   sessions: Map<string, string>
@@ -143,7 +155,7 @@ export interface ServerOptions {
 
 /** Starts the server on a free port, dual-stack. */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const state: State = { requests: [], hits: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map(), tcp: 0, failedHandshakes: 0 }
+  const state: State = { requests: [], hits: new Map(), cacheables: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map(), tcp: 0, failedHandshakes: 0 }
   const sockets = new Set<Socket>()
   let socketCount = 0
   const socketIds = new WeakMap<Socket, { id: number, requests: number }>()
@@ -677,6 +689,8 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       res.end(body)
       return
     }
+    case 'cache':
+      return serveCacheable(req, res, url, parts, state)
     case '__key-stats': {
       const key = parts[1] ?? ''
       const stats = state.concurrency.get(key)
@@ -685,6 +699,80 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
     default:
       return send(res, 404, { error: 'not found', path })
   }
+}
+
+/** What /cache/:name counts, per name. */
+interface Cacheable {
+  /** Answers 503 from now on (`POST /cache/:name/break`). */
+  broken?: boolean
+  version: number
+  served: number
+  notModified: number
+  requests: number
+}
+
+/** `/cache/:name` (see the module's comment). */
+function serveCacheable(req: IncomingMessage, res: ServerResponse, url: URL, parts: string[], state: State): void {
+  const name = parts[1] ?? ''
+  const item = state.cacheables.get(name) ?? { version: 1, served: 0, notModified: 0, requests: 0 }
+  state.cacheables.set(name, item)
+  if (parts[2] === 'stats') return send(res, 200, { served: item.served, notModified: item.notModified, requests: item.requests })
+  if (parts[2] === 'break') {
+    item.broken = true
+    return send(res, 200, { broken: true })
+  }
+  if (parts[2] === 'bump' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    item.version++
+    const target = url.searchParams.get('location') ?? `/cache/${name}`
+    res.writeHead(200, { 'content-type': 'application/json', [url.searchParams.get('header') ?? 'content-location']: target })
+    res.end(JSON.stringify({ name, version: item.version }))
+    return
+  }
+  item.requests++
+  const query = url.searchParams
+  const headers: Record<string, string | string[]> = {}
+  const cc = query.get('cc')
+  if (cc !== null) headers['cache-control'] = cc
+  const etag = `"${name}-v${item.version}"`
+  if (query.has('etag')) headers.etag = etag
+  const modified = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000).toUTCString()
+  if (query.has('lm')) headers['last-modified'] = modified
+  if (query.has('vary')) headers.vary = query.get('vary')!
+  if (query.has('expires')) headers.expires = new Date(Date.now() + Number(query.get('expires')) * 1000).toUTCString()
+  if (query.has('set_cookie')) headers['set-cookie'] = query.getAll('set_cookie')
+  headers.date = new Date().toUTCString()
+  headers['x-request-count'] = String(item.requests)
+  const answer = (): void => {
+    if (item.broken) {
+      res.writeHead(503, { 'content-type': 'text/plain' })
+      res.end('broken')
+      return
+    }
+    const inm = req.headers['if-none-match']
+    const ims = req.headers['if-modified-since']
+    if ((query.has('etag') && inm !== undefined && inm.split(',').map(tag => tag.trim()).includes(etag)) || (query.has('lm') && !query.has('etag') && ims === modified)) {
+      item.notModified++
+      res.writeHead(304, headers)
+      res.end()
+      return
+    }
+    item.served++
+    const status = Number(query.get('status') ?? 200)
+    const size = query.get('size')
+    if (size !== null) {
+      res.writeHead(status, { ...headers, 'content-type': 'application/octet-stream', 'content-length': size })
+      res.end(Buffer.alloc(Number(size), 120))
+      return
+    }
+    const cookie = req.headers.cookie ?? null
+    const authorization = req.headers.authorization ?? null
+    const user = /(?:^|;\s*)user=([^;]*)/.exec(cookie ?? '')?.[1] ?? /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? null
+    res.writeHead(status, { ...headers, 'content-type': 'application/json' })
+    res.end(JSON.stringify({ name, version: item.version, served: item.served, cookie, authorization, user }))
+  }
+  const delay = Number(query.get('delay') ?? 0)
+  if (delay > 0) setTimeout(answer, delay)
+  else answer()
 }
 
 /** The Locations of /stored-redirect, by id (shared by every server of the process). */

@@ -5,7 +5,7 @@
  * process takes to end by itself once its sessions are closed.
  */
 import { createSession } from 'fetch-session'
-import type { Session, SessionOptions } from 'fetch-session'
+import type { MountOptions, Session, SessionOptions } from 'fetch-session'
 
 /** What to do. */
 export interface ProbePlan {
@@ -55,7 +55,7 @@ await Promise.all(plan.sessions.map(async (spec) => {
   let session: Session
   try {
     session = createSession(spec.options)
-    if (spec.mount) session.mount(spec.mount.prefix, spec.mount.options)
+    if (spec.mount) session.mount(spec.mount.prefix, spec.mount.options as MountOptions)
   }
   catch (error) {
     const { name, option, runtime, message } = error as Error & { option?: string, runtime?: string }
