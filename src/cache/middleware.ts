@@ -107,7 +107,7 @@ class HttpCache {
     const { mode } = lookup
     if (match && (mode === 'force-cache' || mode === 'only-if-cached')) return this.#respond(match, match.policy.stale() ? 'stale' : 'hit')
     if (match && mode === 'default') {
-      const { revalidation } = match.policy.evaluateRequest(match.compared)
+      const { revalidation } = evaluate(match.policy, match.entry.policy, match.compared)
       if (!revalidation) return this.#respond(match, 'hit')
       if (!revalidation.synchronous) {
         this.#revalidateInBackground(next, lookup, match)
@@ -164,7 +164,10 @@ class HttpCache {
     }
     // Only a Set-Cookie that just came from the server (a 304's): stored ones are never replayed.
     if (extra) for (const cookie of extra) headers.append('set-cookie', cookie)
-    const code = Number(entry.policy.st ?? 200)
+    // The Date of the stored response, not the time of this answer (RFC 9111 §4: Age tells that).
+    const date = (entry.policy.resh as Record<string, string> | undefined)?.date
+    if (date !== undefined) headers.set('date', date)
+    const code = Number(entry.policy.rs ?? entry.policy.st ?? 200)
     const body = NULL_BODY_STATUSES.has(code) ? null : entry.body.slice()
     const response = new Response(body, { status: code, statusText: statusTextOf(entry), headers })
     Object.defineProperty(response, 'url', { value: String(entry.policy.u ?? ''), configurable: true, writable: true })
@@ -204,8 +207,8 @@ class HttpCache {
 
   /** The stored entry with the 304's headers merged in (RFC 9111 §4.3.4), stored again. */
   async #update(lookup: Lookup, match: Match, response: Response): Promise<Match> {
-    const { policy: updated } = match.policy.revalidatedPolicy(lookup.request, policyResponse(response))
-    const entry: CachedResponse = { kind: 'response', policy: await serialise(updated, lookup.request, statusTextOf(match.entry)), body: match.entry.body }
+    const { policy: updated } = match.policy.revalidatedPolicy(lookup.request, policyResponse(response, match.entry.policy.resh as Record<string, string>))
+    const entry: CachedResponse = { kind: 'response', policy: await serialise(updated, lookup.request, statusTextOf(match.entry), match.entry.policy.rs as number | undefined), body: match.entry.body }
     await this.#set(match.key, entry, ttlOf(updated))
     return { ...match, entry, policy: CachePolicy.fromObject(entry.policy as never) }
   }
@@ -263,21 +266,22 @@ class HttpCache {
     if (this.#config.fills.get(key) === fill) this.#config.fills.delete(key)
     for (const waiter of fill.waiters) {
       if (waiter.gone) continue
-      const usable = response && policy && !policy.evaluateRequest(waiter.request).revalidation
+      const usable = response && policy && !evaluate(policy, policy.toObject() as never, waiter.request).revalidation
       waiter.resolve(usable ? mark(response.clone(), 'miss') : undefined)
     }
   }
 
   /** `response` marked a miss, stored once its body has been read to its end when the policy allows it. */
   async #store(lookup: Lookup, response: Response, fill: CacheFill | undefined): Promise<Response> {
-    const policy = new CachePolicy(lookup.request, policyResponse(response), { shared: this.#config.shared, cacheHeuristic: this.#config.heuristic })
+    const seen = policyResponse(response)
+    const policy = new CachePolicy(lookup.request, seen, { shared: this.#config.shared, cacheHeuristic: this.#config.heuristic })
     const length = Number(response.headers.get('content-length') ?? 0)
     if (!policy.storable() || response.status === 206 || length > this.#config.maxEntrySize) {
       this.#end(lookup.key, fill)
       return mark(response, 'miss')
     }
     const statusText = response.statusText
-    const write = (body: Uint8Array): Promise<void> => this.#write(lookup, policy, body, statusText)
+    const write = (body: Uint8Array): Promise<void> => this.#write(lookup, policy, body, statusText, seen.real)
     if (!response.body || NULL_BODY_STATUSES.has(response.status)) {
       await write(new Uint8Array(0))
       this.#end(lookup.key, fill)
@@ -289,9 +293,9 @@ class HttpCache {
   }
 
   /** Writes a response (and, when it varies, its URL's variants record) to the store. */
-  async #write(lookup: Lookup, policy: CachePolicy, body: Uint8Array, statusText: string): Promise<void> {
+  async #write(lookup: Lookup, policy: CachePolicy, body: Uint8Array, statusText: string, real: number | undefined): Promise<void> {
     const ttl = ttlOf(policy)
-    const entry: CachedResponse = { kind: 'response', policy: await serialise(policy, lookup.request, statusText), body }
+    const entry: CachedResponse = { kind: 'response', policy: await serialise(policy, lookup.request, statusText, real), body }
     const vary = varyNames(policy)
     if (!vary) return this.#set(lookup.key, entry, ttl)
     const existing = await this.#get(lookup.key)
@@ -398,12 +402,49 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
 }
 
 /** A response as the policy reads it; its `Set-Cookie` is left out: a cache never stores it. */
-function policyResponse(response: Response): PolicyResponse {
+/**
+ * A response as the policy reads it, with what RFC 9111 asks and http-cache-semantics does not do:
+ * - its `Set-Cookie` is left out: a cache never stores it;
+ * - `Cache-Control` directives are case-insensitive (§5.2): lower-cased;
+ * - an `Age` that is not one non-negative integer makes the response stale (§5.1);
+ * - a final status the library does not know (299, 400, 500, 599…) is stored when the response
+ *   has explicit freshness and no `must-understand` (§3): the policy is given 200, `real` keeps it;
+ * - a 304 without the validator the stored response has refers to the one it was asked about
+ *   (our conditional request named only it): the stored validator is added, so the 304 updates it.
+ */
+function policyResponse(response: Response, stored?: Record<string, string>): PolicyResponse & { real?: number } {
   const headers: Record<string, string> = Object.create(null)
   for (const [name, value] of response.headers) {
     if (name !== 'set-cookie') headers[name] = value
   }
-  return { status: response.status, headers }
+  const cc = headers['cache-control']
+  if (cc !== undefined) headers['cache-control'] = cc.toLowerCase()
+  if (headers.age !== undefined && !/^\s*\d+\s*$/.test(headers.age)) headers.age = '2147483648'
+  if (stored && response.status === 304 && headers.etag === undefined) {
+    if (stored.etag !== undefined) headers.etag = stored.etag
+    else if (stored['last-modified'] !== undefined && headers['last-modified'] === undefined) headers['last-modified'] = stored['last-modified']
+  }
+  const status = response.status
+  if (UNDERSTOOD_STATUSES.has(status) || status < 200 || status > 599 || status === 206 || status === 304) return { status, headers }
+  const explicit = headers.expires !== undefined || /(?:^|,)\s*(?:(?:max-age|s-maxage)\s*=|public\s*(?:,|$))/.test(headers["cache-control"] ?? "")
+  if (!explicit || /must-understand/.test(headers['cache-control'] ?? '')) return { status, headers }
+  return { status: 200, headers, real: status }
+}
+
+/** The statuses http-cache-semantics stores (it does not understand 206). */
+const UNDERSTOOD_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501])
+
+/**
+ * `policy.evaluateRequest()`, but a fresh response with `must-revalidate` is used as fresh: the
+ * directive is about stale responses (RFC 9111 §5.2.2.2), and the library revalidates it always.
+ */
+function evaluate(policy: CachePolicy, object: Record<string, unknown>, request: PolicyRequest): ReturnType<CachePolicy['evaluateRequest']> {
+  const directives = object.rescc as Record<string, unknown> | undefined
+  if (directives?.['must-revalidate'] && !policy.stale()) {
+    // `public` keeps what must-revalidate allowed besides: storing a response to an authorized request (§3.5).
+    return CachePolicy.fromObject({ ...object, rescc: { ...directives, 'must-revalidate': false, 'public': true } } as never).evaluateRequest(request)
+  }
+  return policy.evaluateRequest(request)
 }
 
 function setCookiesOf(headers: Headers): string[] {
@@ -472,13 +513,15 @@ function generation(): string {
 
 /**
  * The policy as stored: what http-cache-semantics serialises, with the request headers reduced to
- * those `Vary` names (credentials digested), and the status text.
+ * those `Vary` names (credentials digested), the status text, and the real status when the
+ * policy was given 200 for it (`rs`, see `policyResponse`).
  */
-async function serialise(policy: CachePolicy, request: PolicyRequest, statusText: string): Promise<Record<string, unknown>> {
+async function serialise(policy: CachePolicy, request: PolicyRequest, statusText: string, real: number | undefined): Promise<Record<string, unknown>> {
   const object = policy.toObject() as unknown as Record<string, unknown>
   const vary = varyNames(policy)
   object.reqh = vary ? await varyValues(vary, request.headers) : null
   if (statusText) object.stx = statusText
+  if (real !== undefined) object.rs = real
   return object
 }
 
