@@ -207,7 +207,19 @@ class HttpCache {
 
   /** The stored entry with the 304's headers merged in (RFC 9111 §4.3.4), stored again. */
   async #update(lookup: Lookup, match: Match, response: Response): Promise<Match> {
-    const { policy: updated } = match.policy.revalidatedPolicy(lookup.request, policyResponse(response, match.entry.policy.resh as Record<string, string>))
+    const stored = match.entry.policy.resh as Record<string, string>
+    const seen = policyResponse(response, stored)
+    let { policy: updated, matches } = match.policy.revalidatedPolicy(lookup.request, seen)
+    if (!matches) {
+      // A 304 with another validator still answers the conditional request sent for this one stored
+      // response (RFC 9111 §4.3.4 selects by validator among many): its headers update it, but for
+      // the validator, which names the stored body.
+      const headers: Record<string, string> = { ...stored }
+      for (const [name, value] of Object.entries(seen.headers)) {
+        if (!NOT_UPDATED_BY_304.has(name) && name !== 'etag') headers[name] = value
+      }
+      updated = new CachePolicy(lookup.request, { status: Number(match.entry.policy.st ?? 200), headers }, { shared: this.#config.shared, cacheHeuristic: this.#config.heuristic })
+    }
     const entry: CachedResponse = { kind: 'response', policy: await serialise(updated, lookup.request, statusTextOf(match.entry), match.entry.policy.rs as number | undefined), body: match.entry.body }
     await this.#set(match.key, entry, ttlOf(updated))
     return { ...match, entry, policy: CachePolicy.fromObject(entry.policy as never) }
@@ -430,6 +442,9 @@ function policyResponse(response: Response, stored?: Record<string, string>): Po
   if (!explicit || /must-understand/.test(headers['cache-control'] ?? '')) return { status, headers }
   return { status: 200, headers, real: status }
 }
+
+/** What a 304 does not change in the stored response: they describe the stored body (http-cache-semantics' list). */
+const NOT_UPDATED_BY_304: ReadonlySet<string> = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range'])
 
 /** The statuses http-cache-semantics stores (it does not understand 206). */
 const UNDERSTOOD_STATUSES: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501])
