@@ -44,7 +44,7 @@ export default defineConfig({
   sourcemap: false,
   splitting: true,
   treeshake: true,
-  external: ['ofetch', 'tough-cookie', 'undici', /^node:/],
+  external: ['ofetch', 'tough-cookie', 'undici', 'http-cache-semantics', /^node:/],
   // Keep `node:fs/promises` & co. as written: Deno resolves built-ins only with the prefix.
   removeNodeProtocol: false,
 })

@@ -54,6 +54,8 @@
  *                           `codings` in order (comma-separated: gzip, deflate, deflate-raw (raw
  *                           deflate, sent as `deflate`), br), Content-Encoding naming them
  *   /__key-stats/:key       { inFlight, max, hits }: the concurrency seen of the requests with ?key=
+ *   /etag/:etag             httpbin's: { headers… } with ETag "<etag>", 304 for a matching If-None-Match
+ *   /cache/:n               httpbin's (n a number, no query): Cache-Control: public, max-age=n
  *   /cache/:name            a cacheable resource: { name, version, served, cookie, authorization, user }
  *                           (`served`: how many times the server answered it with a body; `user`: the
  *                           `user` cookie, else the Bearer token), with ?cc= (Cache-Control), ?etag=1
@@ -690,7 +692,21 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       return
     }
     case 'cache':
+      // httpbin's /cache/:n (Cache-Control: public, max-age=n) when the path is a number and nothing else is asked.
+      if (parts.length === 2 && /^\d+$/.test(parts[1]!) && url.search === '') url.searchParams.set('cc', `public, max-age=${parts[1]}`)
       return serveCacheable(req, res, url, parts, state)
+    case 'etag': {
+      // httpbin's /etag/:etag: the ETag, and 304 for a matching If-None-Match.
+      const tag = `"${parts[1] ?? ''}"`
+      const inm = req.headers['if-none-match']
+      if (inm !== undefined && inm.split(',').map(value => value.trim()).includes(tag)) {
+        res.writeHead(304, { etag: tag })
+        res.end()
+        return
+      }
+      res.setHeader('etag', tag)
+      return send(res, 200, echo(req, url, seen, info))
+    }
     case '__key-stats': {
       const key = parts[1] ?? ''
       const stats = state.concurrency.get(key)
