@@ -45,9 +45,12 @@ const JAR_ONLY = new Set(['undici.request+tough', 'got+jar', 'fetch-cookie'])
 const COOKIE_SCENARIOS = new Set(['cookies', 'redirect'])
 const clientNames = option('clients', Object.keys(CLIENTS).join(',')).split(',')
 const scenarioNames = option('scenarios', Object.keys(SCENARIOS).join(',')).split(',')
+// A client with an HTTP cache runs only in the cache scenarios, and only they and the floor run there.
+const runsIn = (client, scenario) => (!JAR_ONLY.has(client) || COOKIE_SCENARIOS.has(scenario))
+  && (SCENARIOS[scenario].cached ? CLIENTS[client].cache || CLIENTS[client].floor : !CLIENTS[client].cache)
 const plan = scenarioNames.map(scenario => ({
   scenario,
-  clients: clientNames.filter(client => !JAR_ONLY.has(client) || COOKIE_SCENARIOS.has(scenario)),
+  clients: clientNames.filter(client => runsIn(client, scenario)),
 }))
 
 const log = message => process.stderr.write(`${message}\n`)
@@ -65,7 +68,7 @@ const { ports } = await new Promise((resolve, reject) => {
 const bases = ports.map((port, index) => `http://127.0.0.${index + 1}:${port}`)
 
 /** The scenarios in the order they run in each round (download last: it churns the heap). */
-const ORDER = ['json', 'json-32', 'cookies', 'redirect', 'regular', 'download'].filter(scenario => scenarioNames.includes(scenario))
+const ORDER = ['json', 'json-32', 'cache-hit', 'cookies', 'redirect', 'regular', 'download'].filter(scenario => scenarioNames.includes(scenario))
 const scale = quick ? 0.25 : 1
 
 /**
