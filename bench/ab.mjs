@@ -42,6 +42,8 @@ for (let round = 0; round < Number(windows); round++) {
   }
 }
 for (const { name, cpu, client } of clients) {
+  const problem = await scenario.verify?.(client, bases)
+  if (problem) throw new Error(`${name}: ${problem}`)
   const sorted = [...cpu].sort((a, b) => a - b)
   console.log(`${name.padEnd(24)} median ${sorted[sorted.length >> 1].toFixed(1).padStart(7)} µs   min ${sorted[0].toFixed(1).padStart(7)} µs`)
   await client.close()

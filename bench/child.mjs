@@ -6,6 +6,7 @@
  *   { type: 'warm', scenario, ms }                   run the scenario for `ms`, checking every result
  *   { type: 'measure', scenario, warmupMs, windowMs, scale } a short re-warm (checked), then
  *                                                    measured windows
+ *   (after both, the scenario's `verify`, if it has one)
  *   { type: 'heap' }                                 the heap after a full collection, and every warning
  *
  * A measurement is made of windows of `windowMs`, at least 4, until 3 of them were quiet: on
@@ -131,6 +132,12 @@ async function measure(scenario, name, warmupMs, windowMs, scale) {
   }
 }
 
+/** The scenario's own check of what the client did (e.g. the server saw one request of a cached response). */
+async function verify(scenario) {
+  const problem = await scenario.verify?.(client, bases)
+  if (problem) throw new Error(`${clientName} / ${scenario.title}: ${problem}`)
+}
+
 const client = await entry.create()
 const prepared = new Set()
 process.on('message', async (message) => {
@@ -149,10 +156,13 @@ process.on('message', async (message) => {
     }
     if (message.type === 'warm') {
       const requests = await drive(client, scenario, message.ms, Number.POSITIVE_INFINITY, true)
+      await verify(scenario)
       process.send({ type: 'warmed', requests })
     }
     else {
-      process.send({ type: 'result', result: await measure(scenario, message.scenario, message.warmupMs, message.windowMs, message.scale) })
+      const result = await measure(scenario, message.scenario, message.warmupMs, message.windowMs, message.scale)
+      await verify(scenario)
+      process.send({ type: 'result', result })
     }
   }
   catch (error) {

@@ -6,6 +6,8 @@
  *   bytes(url)   GET, read the whole body as bytes, return its length
  *   close()      release the connection pool
  *   jar          true when the client keeps cookies (across redirect hops too)
+ *   cache        true when the client keeps an HTTP cache (it runs only in the cache scenarios)
+ *   statuses     counts of `response.cacheStatus` (`{ hit: n, miss: m }`), for a client that reports it
  *   note         what the client does differently in some scenario, for the results table
  *
  * Each client runs with its defaults, keep-alive on (Node 20's global agent keeps alive, so got
@@ -13,14 +15,18 @@
  * (dist/adapters/node.js), as a user would get them.
  */
 
-/** @typedef {{ get: (url: string) => Promise<any>, follow: (url: string) => Promise<any>, bytes: (url: string) => Promise<number>, close: () => Promise<void>, jar: boolean }} Client */
+/** @typedef {{ get: (url: string) => Promise<any>, follow: (url: string) => Promise<any>, bytes: (url: string) => Promise<number>, close: () => Promise<void>, jar: boolean, cache?: boolean, statuses?: Record<string, number> }} Client */
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
-/** undici.request with a keep-alive Agent: the floor (no WHATWG layer, no cookies, redirects by hand). */
-async function undiciRequest({ cookies = false } = {}) {
-  const { Agent, request } = await import('undici')
-  const agent = new Agent({ keepAliveTimeout: 60_000 })
+/**
+ * undici.request with a keep-alive Agent: the floor (no WHATWG layer, no cookies, redirects by hand).
+ * `cache`: the Agent composed with undici's own `interceptors.cache()` (its in-memory store, a shared cache).
+ */
+async function undiciRequest({ cookies = false, cache = false } = {}) {
+  const { Agent, interceptors, request } = await import('undici')
+  const pool = new Agent({ keepAliveTimeout: 60_000 })
+  const agent = cache ? pool.compose(interceptors.cache()) : pool
   let jar
   if (cookies) {
     const { CookieJar } = await import('tough-cookie')
@@ -44,6 +50,7 @@ async function undiciRequest({ cookies = false } = {}) {
   }
   return {
     jar: Boolean(jar),
+    cache,
     async get(url) {
       const { body } = await send(url)
       return body.json()
@@ -63,7 +70,7 @@ async function undiciRequest({ cookies = false } = {}) {
       const { body } = await send(url)
       return (await body.arrayBuffer()).byteLength
     },
-    close: () => agent.close(),
+    close: () => pool.close(),
   }
 }
 
@@ -78,10 +85,11 @@ function fetchClient(fetch, jar, close = async () => {}) {
   }
 }
 
-/** @type {Record<string, { label: string, create: () => Promise<Client>, jar: boolean, floor?: boolean }>} */
+/** @type {Record<string, { label: string, create: () => Promise<Client>, jar: boolean, cache?: boolean, floor?: boolean }>} */
 export const CLIENTS = {
   'undici.request': { label: 'undici.request', jar: false, floor: true, create: () => undiciRequest() },
   'undici.request+tough': { label: 'undici.request + tough-cookie (by hand)', jar: true, create: () => undiciRequest({ cookies: true }) },
+  'undici.request+cache': { label: 'undici.request + interceptors.cache()', jar: false, cache: true, create: () => undiciRequest({ cache: true }) },
   'fetch': { label: 'global fetch', jar: false, create: async () => fetchClient(globalThis.fetch, false) },
   'ofetch': {
     label: 'ofetch',
@@ -204,6 +212,30 @@ function fetchSessionClients(suffix, entry, hopCookies) {
         return {
           jar: true,
           get: url => session(url),
+          follow: url => session(url),
+          bytes: async url => (await session(url, { responseType: 'arrayBuffer' })).byteLength,
+          close: () => session.close(),
+        }
+      },
+    },
+    // The HTTP cache (issue 14): `cache: true` (in memory, private); it counts each response's cacheStatus.
+    [`session+cache${suffix}`]: {
+      label: `fetch-session session${suffix} (cache: true)`,
+      jar: true,
+      cache: true,
+      async create() {
+        const { createSession } = await import(entry)
+        const session = createSession({ cache: true })
+        const statuses = {}
+        return {
+          jar: true,
+          cache: true,
+          statuses,
+          async get(url) {
+            const response = await session.raw(url)
+            statuses[response.cacheStatus] = (statuses[response.cacheStatus] ?? 0) + 1
+            return response._data
+          },
           follow: url => session(url),
           bytes: async url => (await session(url, { responseType: 'arrayBuffer' })).byteLength,
           close: () => session.close(),

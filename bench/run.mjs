@@ -6,7 +6,8 @@
  *    CPU and heap are measured alone, and warms each up.
  * 3. For each round, each scenario, each client (in an order rotated every round): measures it.
  * 4. Runs the soak (bench/soak.mjs): 200,000 requests through one session.
- * 5. Takes the median of the rounds, writes bench/RESULTS.md and bench/results.json, and the
+ * 5. Takes the median of the rounds, writes bench/RESULTS.md (keeping what follows its
+ *    `bench:notes` marker: dated sections of one-off runs) and bench/results.json, and the
  *    summary table of the README (between its `bench:start` and `bench:end` markers; bench/readme.mjs).
  *
  * Options: --rounds N (default 3), --clients a,b, --scenarios a,b, --no-soak, --quick (a quarter
@@ -45,12 +46,17 @@ const JAR_ONLY = new Set(['undici.request+tough', 'got+jar', 'fetch-cookie'])
 const COOKIE_SCENARIOS = new Set(['cookies', 'redirect'])
 const clientNames = option('clients', Object.keys(CLIENTS).join(',')).split(',')
 const scenarioNames = option('scenarios', Object.keys(SCENARIOS).join(',')).split(',')
+// A client with an HTTP cache runs only in the cache scenarios, and only they and the floor run there.
+const runsIn = (client, scenario) => (!JAR_ONLY.has(client) || COOKIE_SCENARIOS.has(scenario))
+  && (SCENARIOS[scenario].cached ? CLIENTS[client].cache || CLIENTS[client].floor : !CLIENTS[client].cache)
 const plan = scenarioNames.map(scenario => ({
   scenario,
-  clients: clientNames.filter(client => !JAR_ONLY.has(client) || COOKIE_SCENARIOS.has(scenario)),
+  clients: clientNames.filter(client => runsIn(client, scenario)),
 }))
 
 const log = message => process.stderr.write(`${message}\n`)
+/** The marker after which the results file keeps its hand-written sections across runs. */
+const NOTES = '<!-- bench:notes: kept by bench/run.mjs when it rewrites this file -->'
 
 // --pin: the server on core 0, the client on core 1 (taskset). Off by default: on a machine shared
 // with other work, a pinned client cannot move away from a busy core.
@@ -65,7 +71,7 @@ const { ports } = await new Promise((resolve, reject) => {
 const bases = ports.map((port, index) => `http://127.0.0.${index + 1}:${port}`)
 
 /** The scenarios in the order they run in each round (download last: it churns the heap). */
-const ORDER = ['json', 'json-32', 'cookies', 'redirect', 'regular', 'download'].filter(scenario => scenarioNames.includes(scenario))
+const ORDER = ['json', 'json-32', 'cache-hit', 'cookies', 'redirect', 'regular', 'download'].filter(scenario => scenarioNames.includes(scenario))
 const scale = quick ? 0.25 : 1
 
 /**
@@ -282,7 +288,14 @@ if (soakResult) {
 }
 
 lines.push('Reproduce with `npm run bench` (builds first; about 6 to 9 minutes on 2 cores). Raw medians and every run: bench/results.json.', '')
-writeFileSync(out, lines.join('\n'))
+// What follows NOTES in the file written over (dated sections of one-off runs, by hand) is kept.
+let notes = ''
+try {
+  const previous = readFileSync(out, 'utf8')
+  if (previous.includes(NOTES)) notes = `\n${previous.slice(previous.indexOf(NOTES))}`
+}
+catch {}
+writeFileSync(out, lines.join('\n') + notes)
 // A run written elsewhere (--out) keeps its raw results next to it, and leaves bench/results.json alone.
 const rawOut = out === join(here, 'RESULTS.md') ? join(here, 'results.json') : out.replace(/(\.md)?$/, '.json')
 writeFileSync(rawOut, `${JSON.stringify({ date: new Date().toISOString(), env: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, commit }, rounds, quick, results, heaps, samples, soak: soakResult }, null, 2)}\n`)

@@ -29,7 +29,13 @@ const MIB = 1024 * 1024
  * @property {(client: any, bases: string[], index: number) => Promise<unknown>} run
  * @property {(result: any, client: any) => string | undefined} check  an error message, or undefined
  * @property {(entry: { jar: boolean }) => string | undefined} [note] why a client's result is not comparable
+ * @property {boolean} [cached]  a cache scenario: only the clients with an HTTP cache (and the floor) run it, and they run nothing else
+ * @property {(client: any, bases: string[]) => Promise<string | undefined>} [verify] after a warm-up and after a
+ *           measurement: an error message, or undefined
  */
+
+/** Each client's own key in the cache-hit scenario (several clients share a process in bench/ab.mjs). */
+let cacheKeys = 0
 
 /** @type {Record<string, Scenario>} */
 export const SCENARIOS = {
@@ -48,6 +54,31 @@ export const SCENARIOS = {
     concurrency: 32,
     run: (client, bases) => client.get(`${bases[0]}/json`),
     check: result => (result?.id === 1 ? undefined : `unexpected body ${JSON.stringify(result)}`),
+  },
+  'cache-hit': {
+    title: 'small JSON, cacheable (max-age=3600), sequential',
+    requests: 20000,
+    warmupMs: 1200,
+    concurrency: 1,
+    cached: true,
+    async setup(client) {
+      client.cacheKey = `${process.pid}-${++cacheKeys}`
+    },
+    run: (client, bases) => client.get(`${bases[0]}/cached?k=${client.cacheKey}`),
+    check(result, client) {
+      if (result?.id !== 1) return `unexpected body ${JSON.stringify(result)}`
+      const { hit = 0, ...others } = client.statuses ?? {}
+      const missed = Object.values(others).reduce((sum, count) => sum + count, 0)
+      return missed > 1 ? `cacheStatus ${JSON.stringify(client.statuses)}: only the first request may miss` : undefined
+    },
+    // A client with a cache: the server saw its first request only, and it said `hit` (when it says anything).
+    async verify(client, bases) {
+      if (!client.cache) return undefined
+      const { count } = await (await fetch(`${bases[0]}/cached-count?k=${client.cacheKey}`)).json()
+      if (count !== 1) return `the server served ${count} requests, expected the first one only`
+      if (client.statuses && !(client.statuses.hit > 0)) return `no cacheStatus 'hit': ${JSON.stringify(client.statuses)}`
+      return undefined
+    },
   },
   'cookies': {
     title: `cookie round trip (jar of ${SITES * COOKIES_PER_SITE} cookies, ${SITES} sites)`,

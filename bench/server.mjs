@@ -12,12 +12,18 @@
  *   /redirect/:n           302 to /redirect/:n-1, one Set-Cookie (hop<n>) per hop; /redirect/0 says
  *                          how many hop cookies the request carried
  *   /bytes                 1 MiB of application/octet-stream
+ *   /cached?k=…            the /json document with `Cache-Control: max-age=3600` (the cache-hit
+ *                          scenario; each client asks under its own k, so each has its own entry)
+ *   /cached-count?k=…      `{"count":n}`: how many times /cached?k=… was served (no cache headers)
  */
 import { createServer } from 'node:http'
 
 const JSON_BODY = Buffer.from(JSON.stringify({ id: 1, name: 'fetch-session', ok: true, tags: ['a', 'b', 'c'], nested: { x: 1, y: 2 } }))
 const MIB = Buffer.alloc(1024 * 1024, 97)
 const HOSTS = Array.from({ length: 10 }, (_, index) => `127.0.0.${index + 1}`)
+const CACHED = { 'cache-control': 'max-age=3600' }
+/** How many times /cached?k=… was served, by k. */
+const cachedCounts = new Map()
 
 /** How many of the cookie scenario's cookies (c0…c4) the request carried. */
 function countCookies(header) {
@@ -36,6 +42,12 @@ function handler(req, res) {
   const url = req.url
   if (url === '/json') return sendJSON(res, JSON_BODY)
   if (url === '/json-close') return sendJSON(res, JSON_BODY, { connection: 'close' })
+  if (url.startsWith('/cached?k=')) {
+    const k = url.slice('/cached?k='.length)
+    cachedCounts.set(k, (cachedCounts.get(k) ?? 0) + 1)
+    return sendJSON(res, JSON_BODY, CACHED)
+  }
+  if (url.startsWith('/cached-count?k=')) return sendJSON(res, Buffer.from(`{"count":${cachedCounts.get(url.slice('/cached-count?k='.length)) ?? 0}}`))
   if (url === '/bytes') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': MIB.length })
     return res.end(MIB)
