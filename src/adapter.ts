@@ -73,8 +73,19 @@ export interface OwnableLayers {
   cookies: (jar: CookieJarLike) => Middleware
   /** The cookie layer of one call, where the session keeps no jar (`$fetch`, `cookies: false`). */
   callCookies: (createJar: () => CookieJarLike | undefined) => Middleware
-  /** The HTTP cache over a session's cache (cache/middleware.ts); `closeSignal` ends its background revalidations. */
-  cache?: (cache: CacheConfig, closeSignal: AbortSignal | undefined) => Middleware
+  /** The HTTP cache over a session's cache (cache/middleware.ts). */
+  cache?: (cache: CacheConfig, context: CacheContext) => Middleware
+}
+
+/** A response built from stored bytes (the cache's hits); `body` null for a status without one. */
+export type StoredResponse = (status: number, statusText: string, url: string, headers: Headers, body: Uint8Array | null) => Response
+
+/** What the cache layer is given besides its config. */
+export interface CacheContext {
+  /** Aborted by the session's `close()`: ends the cache's background revalidations. */
+  closeSignal: AbortSignal | undefined
+  /** The adapter's way to build a stored response (Node: a lean one), else `new Response()`. */
+  respond: StoredResponse | undefined
 }
 
 /** What a runtime adapter provides to the engine. */
@@ -98,4 +109,6 @@ export interface Adapter {
    * at once (Node: lifts its listener-count warning for that signal).
    */
   sharedSignal?: (signal: AbortSignal) => void
+  /** Builds the cache's hits cheaply where the platform's `Response` is costly (Node); absent: `new Response()`. */
+  storedResponse?: StoredResponse
 }

@@ -27,6 +27,7 @@ import { SESSION_LAYERS } from '../session-layers'
 import type { Adapter, Transport } from '../adapter'
 import { certificateBlocks, validateTlsOptions } from '../tls-options'
 import { createDispatchFetch, isDispatcher } from '../transports/dispatch'
+import { storedLeanResponse } from '../transports/lean-response'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
 import { invalidOption } from '../errors'
@@ -361,6 +362,7 @@ const nodeAdapter: Adapter = {
   // Every call of a session may listen to its close signal: no MaxListenersExceededWarning for it.
   // (Infinity, not 0: Node 20's getMaxListeners(), which undici's fetch calls, throws for 0.)
   sharedSignal: signal => setMaxListeners(Number.POSITIVE_INFINITY, signal),
+  storedResponse: storedLeanResponse,
 }
 
 const factory = createSessionFactory(nodeAdapter)

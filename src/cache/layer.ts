@@ -84,6 +84,6 @@ export const cacheLayer: LayerSpec<CacheLayerOptions, unknown> = {
   create({ adapter, options, closeSignal }) {
     const cache = (options.cache as CacheLayerOptions | undefined)?.cache
     if (!cache || adapter.owns?.cache || !adapter.layers?.cache) return undefined
-    return adapter.layers.cache(cache, closeSignal)
+    return adapter.layers.cache(cache, { closeSignal, respond: adapter.storedResponse })
   },
 }

@@ -19,6 +19,7 @@
 import CachePolicy from 'http-cache-semantics'
 import { withBody } from '../body-response'
 import { callStateOf, kCall } from '../layer'
+import type { CacheContext, StoredResponse } from '../adapter'
 import type { CallState, Middleware } from '../layer'
 import { inputURL, NULL_BODY_STATUSES } from '../http'
 import { bare } from '../own'
@@ -67,8 +68,8 @@ interface Match {
 }
 
 /** The HTTP cache of a session (`layers.cache` of the entries that have no platform cache). */
-export function withCache(config: CacheConfig, closeSignal: AbortSignal | undefined): Middleware {
-  const cache = new HttpCache(config, closeSignal)
+export function withCache(config: CacheConfig, context: CacheContext): Middleware {
+  const cache = new HttpCache(config, context.closeSignal, context.respond ?? platformResponse)
   return next => (input, init) => cache.fetch(next, input, init)
 }
 
@@ -76,11 +77,13 @@ class HttpCache {
   readonly #config: CacheConfig
   readonly #entries: CacheStore
   readonly #closeSignal: AbortSignal | undefined
+  readonly #build: StoredResponse
 
-  constructor(config: CacheConfig, closeSignal: AbortSignal | undefined) {
+  constructor(config: CacheConfig, closeSignal: AbortSignal | undefined, build: StoredResponse) {
     this.#config = config
     this.#entries = config.store ??= createMemoryCacheStore()
     this.#closeSignal = closeSignal
+    this.#build = build
   }
 
   async fetch(next: Fetch, input: string | URL | Request, init: RequestInit | undefined): Promise<Response> {
@@ -169,9 +172,7 @@ class HttpCache {
     if (date !== undefined) headers.set('date', date)
     const code = Number(entry.policy.rs ?? entry.policy.st ?? 200)
     const body = NULL_BODY_STATUSES.has(code) ? null : entry.body.slice()
-    const response = new Response(body, { status: code, statusText: statusTextOf(entry), headers })
-    Object.defineProperty(response, 'url', { value: String(entry.policy.u ?? ''), configurable: true, writable: true })
-    return mark(response, status)
+    return mark(this.#build(code, statusTextOf(entry), String(entry.policy.u ?? ''), headers, body), status)
   }
 
   /** Sends the request with the stored response's validators: a 304 serves the stored body with the new headers. */
@@ -374,6 +375,13 @@ class HttpCache {
     }
     catch {}
   }
+}
+
+/** A stored response as the platform's `Response` (its `url` an own property: the constructor cannot set it). */
+function platformResponse(status: number, statusText: string, url: string, headers: Headers, body: Uint8Array | null): Response {
+  const response = new Response(body as BodyInit | null, { status, statusText, headers })
+  Object.defineProperty(response, 'url', { value: url, configurable: true, writable: true })
+  return response
 }
 
 /** `response` with its `cacheStatus`. */

@@ -14,8 +14,7 @@
  * - `blob()` and `formData()` go through a platform `Response` (same results, not the fast path).
  */
 import * as streams from 'node:stream'
-import type { BodySource } from './body-source'
-import { unusable } from './body-source'
+import { BodySource, unusable } from './body-source'
 import { DISCARD, PROBE } from '../response-hooks'
 import { bare } from '../own'
 
@@ -216,4 +215,16 @@ if (typeof globalThis.Response === 'function') Object.setPrototypeOf(LeanRespons
 /** A lean response: `source` is the arriving body, or null for a response without one. */
 export function leanResponse(status: number, statusText: string, url: string, headers: Headers, source: BodySource | null): Response {
   return new LeanResponse(status, statusText, url, headers, source) as unknown as Response
+}
+
+/**
+ * A lean response over bytes already in memory (the HTTP cache's hits on Node): no stream is built
+ * unless `body` is read, and `text()` / `json()` read the bytes directly.
+ */
+export function storedLeanResponse(status: number, statusText: string, url: string, headers: Headers, body: Uint8Array | null): Response {
+  if (body === null) return leanResponse(status, statusText, url, headers, null)
+  const source = new BodySource()
+  source.push(body)
+  source.end()
+  return leanResponse(status, statusText, url, headers, source)
 }

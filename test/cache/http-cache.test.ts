@@ -220,12 +220,17 @@ describe('bodies', () => {
     expect(await stats(name)).toMatchObject({ requests: 2 })
   })
 
-  it('a body larger than maxEntrySize is passed on and not stored', async () => {
+  it('a body larger than maxEntrySize is passed on and not stored, its length announced or not', async () => {
     await using session = createSession({ baseURL: server.url, cache: { maxEntrySize: 1000 } })
-    const name = named('large')
-    const path = `/cache/${name}?cc=max-age=60&size=5000`
-    expect(((await session.raw(path, { responseType: 'arrayBuffer' }))._data as ArrayBuffer).byteLength).toBe(5000)
-    expect((await session.raw(path, { responseType: 'arrayBuffer' })).cacheStatus).toBe('miss')
+    for (const query of ['', '&chunked=1']) {
+      const name = named('large')
+      const path = `/cache/${name}?cc=max-age=60&size=5000${query}`
+      expect(((await session.raw(path, { responseType: 'arrayBuffer' }))._data as ArrayBuffer).byteLength).toBe(5000)
+      expect((await session.raw(path, { responseType: 'arrayBuffer' })).cacheStatus).toBe('miss')
+    }
+    const small = named('small')
+    await session(`/cache/${small}?cc=max-age=60&size=1000&chunked=1`, { responseType: 'arrayBuffer' })
+    expect((await session.raw(`/cache/${small}?cc=max-age=60&size=1000&chunked=1`, { responseType: 'arrayBuffer' })).cacheStatus).toBe('hit')
   })
 })
 
@@ -241,6 +246,18 @@ describe('cookies, auth and Vary', () => {
     expect(hit.cacheStatus).toBe('hit')
     expect(hit.headers.get('set-cookie')).toBeNull()
     expect(await session.cookies!.getCookieString(server.url)).toBe('')
+  })
+
+  it('a 304\'s own Set-Cookie, fresh from the server, goes to the jar', async () => {
+    await using session = createSession({ baseURL: server.url, cache: true })
+    const name = named('set-cookie-304')
+    const path = `/cache/${name}?cc=no-cache&etag=1&set_cookie=seen%3D1%3B%20Path%3D%2F`
+    await session(path)
+    await session.cookies!.removeAllCookies()
+    const revalidated = await session.raw(path)
+    expect(revalidated.cacheStatus).toBe('revalidated')
+    expect(revalidated.headers.get('set-cookie')).toBe('seen=1; Path=/')
+    expect(await session.cookies!.getCookieString(server.url)).toBe('seen=1')
   })
 
   it('shared store, Vary: Cookie: bob never gets alice\'s body, each gets his own from the cache', async () => {

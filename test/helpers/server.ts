@@ -62,7 +62,7 @@
  *                           (ETag `"<name>-v<version>"`, and 304 for a matching If-None-Match), ?lm=1
  *                           (Last-Modified an hour ago, and 304 for If-Modified-Since), ?vary=, ?expires=
  *                           (seconds from now), ?set_cookie=, ?status=, ?delay= (ms), ?size= (bytes of
- *                           body instead of JSON), and X-Request-Count (in 304s too); any other
+ *                           body instead of JSON; with ?chunked, no Content-Length), and X-Request-Count (in 304s too); any other
  *                           method (or /cache/:name/bump) makes a new version and answers with
  *                           Content-Location (?header=location: Location) ?location= or the
  *                           resource; /cache/:name/break makes it answer 503 from then on;
@@ -776,8 +776,12 @@ function serveCacheable(req: IncomingMessage, res: ServerResponse, url: URL, par
     const status = Number(query.get('status') ?? 200)
     const size = query.get('size')
     if (size !== null) {
-      res.writeHead(status, { ...headers, 'content-type': 'application/octet-stream', 'content-length': size })
-      res.end(Buffer.alloc(Number(size), 120))
+      const chunked = query.has('chunked')
+      res.writeHead(status, { ...headers, 'content-type': 'application/octet-stream', ...(chunked ? {} : { 'content-length': size }) })
+      const bytes = Buffer.alloc(Number(size), 120)
+      // ?chunked: no Content-Length, in two writes (the size is only known at the end).
+      if (chunked) res.write(bytes.subarray(0, bytes.length >> 1))
+      res.end(chunked ? bytes.subarray(bytes.length >> 1) : bytes)
       return
     }
     const cookie = req.headers.cookie ?? null
