@@ -428,7 +428,8 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
  * - `Cache-Control` directives are case-insensitive (§5.2): lower-cased;
  * - an `Age` that is not one non-negative integer makes the response stale (§5.1);
  * - a final status the library does not know (299, 400, 500, 599…) is stored when the response
- *   has explicit freshness and no `must-understand` (§3): the policy is given 200, `real` keeps it;
+ *   has explicit freshness and no `must-understand` (§3): the policy is given 200, `real` keeps it
+ *   (never 401 and 407: the challenges the auth layer answers);
  * - a 304 without the validator the stored response has refers to the one it was asked about
  *   (our conditional request named only it): the stored validator is added, so the 304 updates it.
  */
@@ -445,7 +446,8 @@ function policyResponse(response: Response, stored?: Record<string, string>): Po
     else if (stored['last-modified'] !== undefined && headers['last-modified'] === undefined) headers['last-modified'] = stored['last-modified']
   }
   const status = response.status
-  if (UNDERSTOOD_STATUSES.has(status) || status < 200 || status > 599 || status === 206 || status === 304) return { status, headers }
+  // 401 and 407 are challenges the auth layer answers with credentials: a stored one would answer them.
+  if (UNDERSTOOD_STATUSES.has(status) || status < 200 || status > 599 || status === 206 || status === 304 || status === 401 || status === 407) return { status, headers }
   const explicit = headers.expires !== undefined || /(?:^|,)\s*(?:(?:max-age|s-maxage)\s*=|public\s*(?:,|$))/.test(headers["cache-control"] ?? "")
   if (!explicit || /must-understand/.test(headers['cache-control'] ?? '')) return { status, headers }
   return { status: 200, headers, real: status }

@@ -321,6 +321,21 @@ describe('cookies, auth and Vary', () => {
   })
 })
 
+describe('statuses', () => {
+  it('a final status with explicit freshness is stored (a 404, a 500), a 401 challenge never (the auth layer answers it with credentials)', async () => {
+    await using session = createSession({ baseURL: server.url, cache: true, retry: false, ignoreResponseError: true })
+    for (const status of [404, 500]) {
+      const name = named(`status-${status}`)
+      await session(`/cache/${name}?cc=max-age=60&status=${status}`)
+      const again = await session.raw(`/cache/${name}?cc=max-age=60&status=${status}`)
+      expect([again.status, again.cacheStatus]).toEqual([status, 'hit'])
+    }
+    const name = named('status-401')
+    await session(`/cache/${name}?cc=max-age=60&status=401`)
+    expect((await session.raw(`/cache/${name}?cc=max-age=60&status=401`)).cacheStatus).toBe('miss')
+  })
+})
+
 describe('invalidation', () => {
   it('an unsafe method invalidates its URL', async () => {
     await using session = createSession({ baseURL: server.url, cache: true })
@@ -407,8 +422,9 @@ describe('request modes', () => {
     session.mount(`${server.url}/cache/${name}`, { cache: 'no-store' })
     expect((await session.raw(`/cache/${name}?cc=max-age=60`)).cacheStatus).toBe('bypass')
     expect(modes).toEqual([undefined, undefined])
+    // Without a cache, the mode is the platform's: undici's fetch refuses only-if-cached outside same-origin mode.
     const offline = createSession({ baseURL: server.url, cache: 'only-if-cached' })
-    await expect(offline(`/cache/${named('no-cache-session')}`)).rejects.toBeDefined()
+    await expect(offline(`/cache/${named('no-cache-session')}`)).rejects.toMatchObject({ name: 'InvalidRequestError', message: expect.stringMatching(/only-if-cached/) })
     await offline.close()
   })
 
