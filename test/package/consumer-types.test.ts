@@ -8,12 +8,13 @@
  * declaration files are named for what they hold, carry no private fields nor internal notes,
  * and the `createSession` example of the shipped JSDoc runs.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { npm } from './npm'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 
@@ -86,16 +87,16 @@ beforeAll(async () => {
   server = await startServer()
   dir = mkdtempSync(join(tmpdir(), 'fetch-session-consumers-'))
   // `npm test` builds first; build here only when run alone (rebuilding would race the other files).
-  if (!existsSync(join(root, 'dist/index.d.ts'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
+  if (!existsSync(join(root, 'dist/index.d.ts'))) npm(['run', 'build'], { cwd: root, stdio: 'pipe' })
   // --ignore-scripts: `prepack` would rebuild dist/ under the other test files (fresh-clone.test.ts packs with it).
-  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
+  npm(['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
   const tarball = join(dir, readdirSync(dir).find(name => name.endsWith('.tgz'))!)
   // One install that every consumer shares through a node_modules symlink; the compiler and
   // Node's types are the checkout's.
   installed = join(dir, 'installed')
   mkdirSync(installed)
   writeFileSync(join(installed, 'package.json'), JSON.stringify({ name: 'installed', version: '1.0.0', private: true }))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', tarball], { cwd: installed, stdio: 'pipe' })
+  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', tarball], { cwd: installed, stdio: 'pipe' })
   mkdirSync(join(installed, 'node_modules/@types'), { recursive: true })
   symlinkSync(join(root, 'node_modules/@types/node'), join(installed, 'node_modules/@types/node'), 'dir')
   const tsc = join(root, 'node_modules/typescript/bin/tsc')
@@ -137,6 +138,8 @@ describe('the shipped declarations, in a strict consumer', () => {
       .filter(file => file.endsWith('.d.ts'))
       .sort()
     expect(files).toEqual([
+      'cache/store.d.ts',
+      'cache/unstorage.d.ts',
       'cookies/stores/base.d.ts',
       'cookies/stores/errors.d.ts',
       'cookies/stores/file-browser.d.ts',

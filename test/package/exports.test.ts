@@ -3,19 +3,20 @@
  * runtime, and the same public names from every entry (the snapshot fails when one is added or
  * lost by accident).
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { npm } from './npm'
 
 const root = resolve(import.meta.dirname, '../..')
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/adapters/node.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
+  if (!existsSync(join(root, 'dist/adapters/node.js'))) npm(['run', 'build'], { cwd: root, stdio: 'pipe' })
 }, 120_000)
 
 describe('exports', () => {
@@ -54,6 +55,13 @@ describe('exports', () => {
     expect(manifest.peerDependencies).toEqual({ unstorage: expect.any(String) })
     expect(manifest.peerDependenciesMeta).toEqual({ unstorage: { optional: true } })
     expect(Object.keys(manifest.dependencies)).not.toContain('unstorage')
+  })
+
+  it('the HTTP cache\'s unstorage store has a subpath of its own, with no node: module (issue 14)', async () => {
+    expect(manifest.exports['./cache/unstorage']).toEqual({ types: './dist/cache/unstorage.d.ts', default: './dist/cache/unstorage.js' })
+    expect(Object.keys(await import(join(root, 'dist/cache/unstorage.js'))).sort()).toEqual(['createUnstorageCacheStore'])
+    const bundled = await build({ entryPoints: [join(root, 'dist/cache/unstorage.js')], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' })
+    expect(bundled.outputFiles[0]!.text).not.toMatch(/["']node:/)
   })
 
   it('each store subpath exports its store, and the browser stub the same names', async () => {
@@ -134,10 +142,12 @@ describe('exports', () => {
     }
   })
 
-  it('every entry exports the same public names', async () => {
-    const entries = ['index', 'adapters/node', 'adapters/deno', 'adapters/bun', 'adapters/workerd', 'adapters/browser']
+  it('every entry exports the same public names, but the browser\'s has no createMemoryCacheStore (the browser\'s HTTP cache serves there)', async () => {
+    const entries = ['index', 'adapters/node', 'adapters/deno', 'adapters/bun', 'adapters/workerd']
     const names = await Promise.all(entries.map(async entry => Object.keys(await import(join(root, 'dist', `${entry}.js`))).sort()))
     for (const list of names.slice(1)) expect(list).toEqual(names[0])
+    const browser = Object.keys(await import(join(root, 'dist/adapters/browser.js'))).sort()
+    expect(browser).toEqual(names[0]!.filter(name => name !== 'createMemoryCacheStore'))
     expect(names[0]).toMatchInlineSnapshot(`
       [
         "$fetch",
@@ -158,6 +168,7 @@ describe('exports', () => {
         "SessionClosedError",
         "TimeoutError",
         "UnsupportedOptionError",
+        "createMemoryCacheStore",
         "createSession",
         "fromNetscape",
         "isSessionError",

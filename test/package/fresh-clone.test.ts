@@ -10,6 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, syml
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { npm } from './npm'
 
 const root = resolve(import.meta.dirname, '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'fetch-session-fresh-clone-'))
@@ -39,7 +40,7 @@ describe('a fresh clone', () => {
     symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir')
     const out = join(scratch, 'out')
     mkdirSync(out)
-    execFileSync('npm', ['pack', '--pack-destination', out], { cwd: clone, stdio: 'pipe', timeout: 110_000 })
+    npm(['pack', '--pack-destination', out], { cwd: clone, stdio: 'pipe', timeout: 110_000 })
     const tarball = readdirSync(out).find(name => name.endsWith('.tgz'))!
     const files = execFileSync('tar', ['-tzf', join(out, tarball)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(path => path.replace(/^package\//, ''))
     const manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8'))

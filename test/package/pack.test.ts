@@ -2,12 +2,13 @@
  * The package as shipped: build, `npm pack`, install the tarball in an empty folder, import it by
  * name from plain Node ESM, and make a real session round trip against the test server.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { npm } from './npm'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 
@@ -19,12 +20,12 @@ beforeAll(async () => {
   server = await startServer()
   dir = mkdtempSync(join(tmpdir(), 'fetch-session-pack-'))
   // `npm test` builds first; build here only when run alone (rebuilding would race the other files).
-  if (!existsSync(join(root, 'dist/adapters/node.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' })
+  if (!existsSync(join(root, 'dist/adapters/node.js'))) npm(['run', 'build'], { cwd: root, stdio: 'pipe' })
   // --ignore-scripts: `prepack` would rebuild dist/ under the other test files (fresh-clone.test.ts packs with it).
-  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
+  npm(['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, stdio: 'pipe' })
   const tarball = readdirSync(dir).find(name => name.endsWith('.tgz'))!
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)], { cwd: dir, stdio: 'pipe' })
+  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball)], { cwd: dir, stdio: 'pipe' })
 }, 180_000)
 
 afterAll(async () => {
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 describe('the packed tarball', () => {
   it('ships only dist, README and LICENSE', () => {
-    const files = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    const files = npm(['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
     const paths: string[] = JSON.parse(files)[0].files.map((file: { path: string }) => file.path)
     expect(paths.every(path => path.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE'].includes(path))).toBe(true)
     expect(paths).toContain('dist/index.js')

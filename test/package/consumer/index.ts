@@ -8,6 +8,7 @@ import {
   AbortError,
   AuthError,
   BodyTooLargeError,
+  createMemoryCacheStore,
   createSession,
   DEFAULT_RETRY_METHODS,
   DEFAULT_RETRY_STATUS_CODES,
@@ -25,7 +26,7 @@ import {
   toNetscape,
   UnsupportedOptionError,
 } from 'fetch-session'
-import type { $Fetch, FetchResponse, RedirectHop, RequestOptions, RetryContext, Session, SessionOptions } from 'fetch-session'
+import type { $Fetch, CachedResponse, CacheMode, CacheOptions, CacheRecord, CacheStatus, CacheStore, CacheVariants, FetchResponse, MemoryCacheStore, MemoryCacheStoreOptions, RedirectHop, RequestOptions, RetryContext, Session, SessionOptions } from 'fetch-session'
 import { createSession as createBrowserSession } from 'fetch-session/browser'
 import { createSession as createBunSession } from 'fetch-session/bun'
 import { createSession as createDenoSession } from 'fetch-session/deno'
@@ -37,6 +38,8 @@ import type { CookieStoreErrorCode, FileStoreOptions } from 'fetch-session/store
 import { createUnstorageStore } from 'fetch-session/stores/unstorage'
 import type { UnstorageLike } from 'fetch-session/stores/unstorage'
 import { createWebStorageStore } from 'fetch-session/stores/web-storage'
+import { createUnstorageCacheStore } from 'fetch-session/cache/unstorage'
+import type { UnstorageCacheStore, UnstorageCacheStoreOptions, UnstorageLike as UnstorageCacheLike } from 'fetch-session/cache/unstorage'
 import type { WebStorageLike } from 'fetch-session/stores/web-storage'
 
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true : false
@@ -200,5 +203,42 @@ export async function main(): Promise<void> {
     createSession({ cookies: createWebStorageStore(storage, { key: 'consumer:cookies' }) }),
     createSession({ cookies: createUnstorageStore(unstorage, { base: 'sessions:alice' }) }),
   ]
-  for (const each of [session, ...sessions, ...stored]) await each.close()
+
+  // The HTTP cache: its stores (the memory one, unstorage's, one of the user's own), its modes
+  // and what a response says of where it came from.
+  const memoryOptions: MemoryCacheStoreOptions = { maxEntries: 100, maxBytes: 1_000_000 }
+  const memory: MemoryCacheStore = createMemoryCacheStore(memoryOptions)
+  const size: number = memory.size + memory.bytes
+  memory.clear()
+  const records = new Map<string, CacheRecord>()
+  const own: CacheStore = {
+    get: async key => records.get(key),
+    set: (key, record, ttl) => {
+      if (ttl > 0) records.set(key, record)
+    },
+    delete: key => void records.delete(key),
+  }
+  const describe = (record: CacheRecord): string => {
+    if (record.kind === 'response') {
+      const response: CachedResponse = record
+      return `${response.body.byteLength} bytes`
+    }
+    const variants: CacheVariants = record
+    return variants.vary.join()
+  }
+  const cacheStorage: UnstorageCacheLike = {
+    getItem: async key => items.get(key) ?? null,
+    setItem: async (key, value, options) => void items.set(key, [value, options?.ttl]),
+    removeItem: async key => void items.delete(key),
+  }
+  const cacheStoreOptions: UnstorageCacheStoreOptions = { base: 'http-cache' }
+  const shared: UnstorageCacheStore = createUnstorageCacheStore(cacheStorage, cacheStoreOptions)
+  const cacheOptions: CacheOptions = { store: shared, shared: true, maxEntrySize: 1_000_000, heuristic: 0.1, onError: error => console.error(error) }
+  const cached = [createSession({ cache: true }), createSession({ cache: { store: memory } }), createSession({ cache: { store: own } }), createSession({ cache: cacheOptions })]
+  const mode: CacheMode = 'only-if-cached'
+  const offline = await cached[0]!.raw<User>('/me', { cache: mode })
+  const status: CacheStatus | undefined = offline.cacheStatus
+  session.mount('https://api.example.com/live', { cache: 'no-store' })
+  void [size, describe, status, shared.base]
+  for (const each of [session, ...sessions, ...stored, ...cached]) await each.close()
 }
