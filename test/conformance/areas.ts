@@ -2,6 +2,7 @@
  * The areas of the conformance suite that live in files of their own (test/conformance/areas/),
  * in the order they run. Each is a `SuiteArea`: `(harness, env, tools) => void`.
  */
+import { cache } from './areas/cache'
 import { choices } from './areas/choices'
 import { lifecycle } from './areas/lifecycle'
 import { networkErrors } from './areas/network-errors'
@@ -20,4 +21,5 @@ export const AREAS: readonly SuiteArea[] = [
   securityCookies,
   securityCredentials,
   lifecycle,
+  cache,
 ]
