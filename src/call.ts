@@ -208,6 +208,8 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
     parseResponse: typeof rest.parseResponse === 'function' ? rest.parseResponse as (text: string) => unknown : undefined,
     layers: prepareLayers(merged, { url, method, hooks }),
   }
+  // The offline mode: a retry would miss the same cache again (and in browsers, ask for nothing).
+  if (rest.cache === 'only-if-cached') state.final = true
   // `user:password@` in the URL is Basic auth, unless `auth` or an Authorization header says otherwise.
   if (authorization && !headers.has('authorization') && state.layers.auth === undefined) headers.set('authorization', authorization)
   // Where the platform keeps the cookies (browsers): send and accept them cross-origin too.

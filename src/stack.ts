@@ -61,7 +61,9 @@ function toRequestInit(init: RequestInit | undefined): RequestInit {
   const clean: Record<string, unknown> = Object.create(null)
   if (!init) return clean as RequestInit
   for (const key of REQUEST_INIT_KEYS) {
-    if (Object.prototype.hasOwnProperty.call(init, key) && (init as Record<string, unknown>)[key] !== undefined) clean[key] = (init as Record<string, unknown>)[key]
+    const value = Object.prototype.hasOwnProperty.call(init, key) ? (init as Record<string, unknown>)[key] : undefined
+    // `cache: 'default'` is what no mode means; workerd's fetch refuses it by name.
+    if (value !== undefined && !(key === 'cache' && value === 'default')) clean[key] = value
   }
   return clean as RequestInit
 }

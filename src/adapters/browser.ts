@@ -70,4 +70,5 @@ export const createSession: (options?: SessionOptions) => Session = factory.crea
 export const $fetch: $Fetch = factory.$fetch
 
 export { fromNetscape } from '../cookies/from-netscape-browser'
+export { createMemoryCacheStore } from '../cache/memory-browser'
 export * from '../exports'

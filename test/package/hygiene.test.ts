@@ -48,8 +48,9 @@ describe('package hygiene', () => {
     // entry to 83.8 KB, and the browser's stayed under 26 KB by leaving out the redirect and cookie
     // middleware the browser owns; issue 18 sets the real target (8 KB). Issue 14 added the HTTP
     // cache (http-cache-semantics and the cache middleware): the generic entry measured 91.3 KB; the
-    // browser's, whose cache is the browser's, 25.96 KB (the cache option and modes only).
-    ['browser', 'dist/adapters/browser.js', ['browser'], 26 * 1024],
+    // browser's, whose cache is the browser's, 26.0 KB with the cache option, the modes and a
+    // createMemoryCacheStore() that keeps nothing (so isomorphic code bundles): 27 KB.
+    ['browser', 'dist/adapters/browser.js', ['browser'], 27 * 1024],
     ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 92 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
