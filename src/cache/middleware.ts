@@ -110,11 +110,12 @@ class HttpCache {
     const { mode } = lookup
     if (match && (mode === 'force-cache' || mode === 'only-if-cached')) return this.#respond(match, match.policy.stale() ? 'stale' : 'hit')
     if (match && mode === 'default') {
-      const { revalidation } = evaluate(match.policy, match.entry.policy, match.compared)
-      if (!revalidation) return this.#respond(match, 'hit')
+      const { revalidation, response } = evaluate(match.policy, match.entry.policy, match.compared)
+      // The evaluation's headers (Age updated) are the answer's: not computed twice.
+      if (!revalidation) return this.#respond(match, 'hit', undefined, response?.headers)
       if (!revalidation.synchronous) {
         this.#revalidateInBackground(next, lookup, match)
-        return this.#respond(match, 'stale')
+        return this.#respond(match, 'stale', undefined, response?.headers)
       }
     }
     const fill = this.#config.fills.get(lookup.key)
@@ -159,10 +160,10 @@ class HttpCache {
   }
 
   /** A stored response as the caller's answer: its headers as the policy gives them (`Age` updated). */
-  #respond(match: Match, status: CacheStatus, extra?: readonly string[]): Response {
+  #respond(match: Match, status: CacheStatus, extra?: readonly string[], computed?: CachePolicy.Headers): Response {
     const { policy, entry } = match
     const headers = new Headers()
-    for (const [name, value] of Object.entries(policy.responseHeaders())) {
+    for (const [name, value] of Object.entries(computed ?? policy.responseHeaders())) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
     }
     // Only a Set-Cookie that just came from the server (a 304's): stored ones are never replayed.

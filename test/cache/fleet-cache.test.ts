@@ -5,39 +5,29 @@
  * bodies apart; a response one session stored serves another (another connection), and the
  * offline mode answers from it.
  */
-import { createStorage } from 'unstorage'
-import type { Storage } from 'unstorage'
-import redisDriver from 'unstorage/drivers/redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSession } from '../../src/index'
 import { createUnstorageCacheStore } from '../../src/cache/unstorage'
 import { dependencySkip } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
-import { startRedis } from '../stores/helpers'
-import type { RedisServer } from '../stores/helpers'
+import { useRedis } from '../stores/helpers'
 
 const noRedis = dependencySkip('redis-server', 'the HTTP cache shared on Redis', import.meta.filename)
-let redis: RedisServer
+const redis = useRedis(noRedis)
 let server: TestServer
-const storages: Storage[] = []
 let counter = 0
 
 beforeAll(async () => {
   server = await startServer()
-  if (!noRedis) redis = await startRedis()
 })
 afterAll(async () => {
-  await Promise.all(storages.map(storage => storage.dispose()))
-  await redis?.stop()
   await server.close()
 })
 
 /** A store on its own Redis connection (what another process has), under one base. */
 function redisStore(base: string): ReturnType<typeof createUnstorageCacheStore> {
-  const storage = createStorage({ driver: redisDriver({ url: redis.url }) })
-  storages.push(storage)
-  return createUnstorageCacheStore(storage, { base })
+  return createUnstorageCacheStore(redis.storage(), { base })
 }
 
 async function stats(name: string): Promise<{ served: number, notModified: number, requests: number }> {

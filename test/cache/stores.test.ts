@@ -19,29 +19,14 @@ import { createMemoryCacheStore } from '../../src/cache/memory'
 import { createUnstorageCacheStore } from '../../src/cache/unstorage'
 import type { CachedResponse } from '../../src/cache/store'
 import { dependencySkip } from '../helpers/dependencies'
-import { root, startRedis } from '../stores/helpers'
-import type { RedisServer } from '../stores/helpers'
+import { root, useRedis } from '../stores/helpers'
 import { describeCacheStoreContract, EVERY_BYTE, responseRecord, variantsRecord } from './store-contract'
 
 /** Why the Redis tests cannot run here (locally without redis-server); on CI they always run. */
 const noRedis = dependencySkip('redis-server', 'the unstorage cache store over Redis (and its store contract)', import.meta.filename)
-let redis: RedisServer
-const storages: Storage[] = []
+const redis = useRedis(noRedis)
 let counter = 0
-
-beforeAll(async () => {
-  if (!noRedis) redis = await startRedis()
-})
-afterAll(async () => {
-  await Promise.all(storages.map(storage => storage.dispose()))
-  await redis?.stop()
-})
-
-function redisStorage(): Storage {
-  const storage = createStorage({ driver: redisDriver({ url: redis.url }) })
-  storages.push(storage)
-  return storage
-}
+const redisStorage = (): Storage => redis.storage()
 
 /** Where the unstorage store keeps `key`: `<base>:<SHA-256 of the key, hex>`. */
 function storageKey(base: string, key: string): string {

@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { build } from 'esbuild'
+import { createStorage } from 'unstorage'
+import type { Storage } from 'unstorage'
+import redisDriver from 'unstorage/drivers/redis'
+import { afterAll, beforeAll } from 'vitest'
 import { requireDependency } from '../helpers/dependencies'
 import type { WorkerPlan } from './fixtures/worker'
 
@@ -167,5 +171,40 @@ export async function startRedis(): Promise<RedisServer> {
     if (ready) return { url: `redis://127.0.0.1:${port}`, stop }
     await stop()
     if (attempt >= 3) throw new Error(`redis-server did not start: ${output}`)
+  }
+}
+
+/** A test file's redis-server, and unstorage storages on it (see `useRedis`). */
+export interface RedisForTests {
+  /** The server's URL (once `beforeAll` has run). */
+  readonly url: string
+  /** An unstorage storage over its own connection to the server (what another process has), disposed after the file's tests. */
+  storage: () => Storage
+}
+
+/**
+ * Starts a redis-server before the file's tests and stops it after them, unless `skip` says why
+ * it cannot run here (`dependencySkip`); the storages made meanwhile are disposed first.
+ */
+export function useRedis(skip: string | undefined): RedisForTests {
+  let server: RedisServer | undefined
+  const storages: Storage[] = []
+  beforeAll(async () => {
+    if (!skip) server = await startRedis()
+  })
+  afterAll(async () => {
+    await Promise.all(storages.map(storage => storage.dispose()))
+    await server?.stop()
+  })
+  return {
+    get url() {
+      if (!server) throw new Error('redis-server is not running')
+      return server.url
+    },
+    storage() {
+      const storage = createStorage({ driver: redisDriver({ url: this.url }) })
+      storages.push(storage)
+      return storage
+    },
   }
 }

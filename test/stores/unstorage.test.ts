@@ -18,28 +18,13 @@ import { dependencySkip } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
 import type { TestServer } from '../helpers/server'
 import { describeStoreContract } from './contract'
-import { bundleWorker, root, runWorker, startRedis, startWorker } from './helpers'
-import type { RedisServer } from './helpers'
+import { bundleWorker, root, runWorker, useRedis, startWorker } from './helpers'
 
 /** Why the Redis tests cannot run here (locally without redis-server); on CI they always run. */
 const noRedis = dependencySkip('redis-server', 'the unstorage store over Redis (and its store contract)', import.meta.filename)
-let redis: RedisServer
-const storages: Storage[] = []
+const redis = useRedis(noRedis)
 let counter = 0
-
-beforeAll(async () => {
-  if (!noRedis) redis = await startRedis()
-})
-afterAll(async () => {
-  await Promise.all(storages.map(storage => storage.dispose()))
-  await redis?.stop()
-})
-
-function redisStorage(): Storage {
-  const storage = createStorage({ driver: redisDriver({ url: redis.url }) })
-  storages.push(storage)
-  return storage
-}
+const redisStorage = (): Storage => redis.storage()
 
 describeStoreContract('unstorage (memory driver)', async () => {
   const storage = createStorage()
