@@ -24,6 +24,7 @@ import type { CallState, Middleware } from '../layer'
 import { inputURL, NULL_BODY_STATUSES } from '../http'
 import { bare } from '../own'
 import { discard } from '../response-hooks'
+import { sha256Hex } from '../storage-keys'
 import { raceSignal } from '../timeout'
 import type { CacheMode, CacheStatus, Fetch } from '../types'
 import type { CacheConfig, CacheFill } from './config'
@@ -97,8 +98,7 @@ class HttpCache {
     }
     const headers = headerRecord(init?.headers)
     if (mode === 'no-store' || BYPASS_HEADERS.some(name => name in headers)) return mark(await next(url, sent), 'bypass')
-    const hash = url.indexOf('#')
-    const key = hash === -1 ? url : url.slice(0, hash)
+    const key = stripFragment(url)
     const lookup: Lookup = { key, url, mode, request: { url: key, method, headers }, init: sent, state: callStateOf(init) }
     if (mode === 'reload') return this.#fill(next, lookup)
     return this.#answer(next, lookup, true)
@@ -524,13 +524,8 @@ function variantKey(key: string, variants: CacheVariants, values: Record<string,
   return `${key}\nvary ${variants.id} ${JSON.stringify(variants.vary.map(name => values[name] ?? null))}`
 }
 
-const encoder = new TextEncoder()
-
 async function digest(value: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)))
-  let hex = 'sha256:'
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
-  return hex
+  return `sha256:${await sha256Hex(value)}`
 }
 
 function generation(): string {

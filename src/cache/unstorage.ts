@@ -34,6 +34,7 @@
 import type { CacheRecord, CacheStore } from './store'
 import { invalidOption } from '../errors'
 import { own } from '../own'
+import { normalizeStorageBase, sha256Hex } from '../storage-keys'
 
 /** The part of an unstorage `Storage` the cache store uses (structural: unstorage itself is not imported). */
 export interface UnstorageLike {
@@ -97,9 +98,9 @@ export function createUnstorageCacheStore(storage: UnstorageLike, options: Unsto
       throw invalidOption('storage', `createUnstorageCacheStore() needs an unstorage storage (createStorage() from 'unstorage'); this one has no ${method}()`)
     }
   }
-  const base = normalizeBase(own<unknown>(options, 'base') ?? 'fetch-session:cache')
+  const base = normalizeStorageBase(own<unknown>(options, 'base') ?? 'fetch-session:cache', 'unstorage cache store')
   if (base === '') throw invalidOption('base', 'the unstorage cache store\'s `base` must not be empty (it keeps the cache\'s keys apart from the storage\'s others)')
-  const keyOf = async (key: string): Promise<string> => `${base}:${await sha256(key)}`
+  const keyOf = async (key: string): Promise<string> => `${base}:${await sha256Hex(key)}`
   return {
     base,
     async get(key) {
@@ -119,18 +120,6 @@ export function createUnstorageCacheStore(storage: UnstorageLike, options: Unsto
 }
 
 /** unstorage's key normalization: `/` and `\` become `:`, no empty segments, no leading or trailing `:`. */
-function normalizeBase(base: unknown): string {
-  if (typeof base !== 'string') throw invalidOption('base', 'the unstorage cache store\'s `base` must be a string')
-  return base.split('?')[0]!.replace(/[/\\]/g, ':').replace(/:+/g, ':').replace(/^:|:$/g, '')
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
-  let hex = ''
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0')
-  return hex
-}
-
 function encode(record: CacheRecord, expires: number | null): StoredValue {
   return record.kind === 'response'
     ? { v: FORMAT, expires, kind: 'response', policy: record.policy, body: toBase64(record.body) }

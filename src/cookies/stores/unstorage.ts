@@ -32,6 +32,7 @@ import type { CookieChange } from './base'
 import { CookieStoreError } from './errors'
 import { invalidOption } from '../../errors'
 import { own } from '../../own'
+import { normalizeStorageBase } from '../../storage-keys'
 
 export { CookieStoreError } from './errors'
 export type { CookieStoreErrorCode } from './errors'
@@ -84,7 +85,7 @@ export class UnstorageCookieStore extends BaseCookieStore {
         throw invalidOption('storage', `createUnstorageStore() needs an unstorage storage (createStorage() from 'unstorage'); this one has no ${method}()`)
       }
     }
-    const base = normalizeBase(own<string>(options, 'base') ?? 'fetch-session:cookies')
+    const base = normalizeStorageBase(own<string>(options, 'base') ?? 'fetch-session:cookies', 'unstorage store')
     if (base === '') throw invalidOption('base', 'the unstorage store\'s `base` must not be empty (removeAllCookies() removes every key under it)')
     this.synchronous = false
     this.storage = storage
@@ -224,11 +225,6 @@ export function createUnstorageStore(storage: UnstorageLike, options?: Unstorage
 }
 
 /** unstorage's key normalization: `/` and `\` become `:`, no empty segments, no leading or trailing `:`. */
-function normalizeBase(base: string): string {
-  if (typeof base !== 'string') throw invalidOption('base', 'the unstorage store\'s `base` must be a string')
-  return base.split('?')[0]!.replace(/[/\\]/g, ':').replace(/:+/g, ':').replace(/^:|:$/g, '')
-}
-
 /**
  * One part of a cookie key, safe for every driver: URI-encoded, and also `!'()*~` (glob
  * characters for Redis) and dots (a `.` or `..` segment is refused by file-system drivers), except
