@@ -15,6 +15,9 @@ import type { RetryPolicy } from './retry'
 import { createStack } from './stack'
 import type { CookieJarLike, Fetch } from './types'
 
+/** The layers whose options decide which middleware a stack has (an `extend()` child that changes none shares its parent's). */
+const STACK_OPTIONS: readonly string[] = ['use', 'cache', 'trace', 'har', 'debug']
+
 /** A session or a `$fetch`, as the engine sees it. */
 export interface Client {
   adapter: Adapter
@@ -49,7 +52,7 @@ export interface Client {
  * options build the same stack (an `extend()` child that adds no layer of its own).
  */
 export function createClient(adapter: Adapter, layer: OptionLayer, jar: CookieJarLike | undefined, transport: Transport, owned: Transport[], mounts: Mount[], root: Client['root'], parent?: Client): Client {
-  const shared = parent !== undefined && parent.layer.layers.use === layer.layers.use && parent.layer.layers.cache === layer.layers.cache
+  const shared = parent !== undefined && STACK_OPTIONS.every(name => parent.layer.layers[name] === layer.layers[name])
   const native = shared ? parent.native : createStack({ adapter, jar, options: layer.layers, closeSignal: root.closer?.signal }, transport)
   return {
     adapter,

@@ -67,4 +67,27 @@ export interface FetchResponse<T> extends Response {
   history?: RedirectHop[]
   /** Where the response came from, on a session with a cache (`'hit'`, `'stale'`, `'revalidated'`, `'miss'`, `'bypass'`); absent without one. */
   cacheStatus?: 'hit' | 'stale' | 'revalidated' | 'miss' | 'bypass'
+  /** The phases of the final request where the runtime exposes them (see `Timings`). */
+  timings?: Timings
+}
+
+/**
+ * The phases of a request, in milliseconds since `start` (`performance.now()` based), where the
+ * runtime exposes them (README, "Tracing and timings"): `lookup` (DNS done), `connect` (TCP
+ * connected), `secureConnect` (TLS done), `response` (first byte of the response), `end` (body read
+ * to its end). A phase the runtime does not expose, or that did not happen (a reused connection has
+ * no lookup), is absent.
+ */
+export interface Timings {
+  /** When the request was started (`performance.timeOrigin + start` is the wall clock). */
+  start: number
+  lookup?: number
+  connect?: number
+  secureConnect?: number
+  response?: number
+  end?: number
+  /** The durations: `dns`, `tcp`, `tls`, `request` (sent to first byte), `download` (first byte to end), `total`. */
+  phases: { dns?: number, tcp?: number, tls?: number, request?: number, download?: number, total?: number }
+  /** True when the request went on a kept-alive connection; `undefined` where the runtime cannot tell. */
+  reused: boolean | undefined
 }

@@ -10,6 +10,7 @@ import { createClient, isClosed, recompose } from './client'
 import type { Client } from './client'
 import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, NetworkError, SessionClosedError } from './errors'
 import { flushStore } from './cookies/layer'
+import { harLogOf } from './har'
 import { assignHeaders, removedHeaders } from './headers'
 import { IDEMPOTENT_METHODS } from './http'
 import { isStaleConnectionError } from './network-errors'
@@ -164,6 +165,7 @@ function createSessionObject(client: Client): Session {
     return createSessionObject(child)
   }
   session.create = session.extend as unknown as $Fetch['create']
+  session.har = () => harLogOf(client.layer.layers.har)
   session.use = (layer) => {
     const added = checkUse(layer)
     const current = client.layer.layers.use as Session['use'][] | undefined

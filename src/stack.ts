@@ -1,8 +1,8 @@
 /**
  * The order of the session's layers, in one list (issue 13). Outermost first:
  *
- * body watch → redirects → auth → cookies → cache → the user's layers (`use`) →
- * [trace, issue 16] → limiter → transport.
+ * body watch → redirects → debug log → auth → cookies → cache → the user's layers (`use`) →
+ * limiter → trace → HAR → transport.
  *
  * The body watch sees the final response; the redirect layer follows every hop, so everything
  * under it sees each hop (auth and cookies act per hop; the user's layers see what goes on the
@@ -15,9 +15,12 @@ import type { Transport, TransportHints } from './adapter'
 import { authLayer } from './auth'
 import { cacheLayer } from './cache/layer'
 import { cookiesLayer } from './cookies/layer'
+import { debugLayer } from './debug'
+import { harLayer } from './har'
 import { callStateOf, compose } from './layer'
 import type { LayerSpec, Middleware, StackContext } from './layer'
 import { limitLayer } from './limit'
+import { traceLayer } from './trace'
 import { bodyWatchLayer } from './progress'
 import { redirectsLayer } from './redirect'
 import type { Fetch } from './types'
@@ -27,12 +30,14 @@ import { userLayers } from './use'
 export const LAYERS: readonly LayerSpec[] = Object.freeze([
   bodyWatchLayer,
   redirectsLayer,
+  debugLayer,
   authLayer,
   cookiesLayer,
   cacheLayer,
   userLayers,
-  // Tracing (issue 16) goes here: under the user's layers, it sees what goes on the wire.
   limitLayer,
+  traceLayer,
+  harLayer,
 ])
 
 /** The composed layers of a client over `transport` (once per client, and again on `session.use()`). */

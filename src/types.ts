@@ -4,7 +4,7 @@
  * (only globals that `@types/node` declares too: `Headers`, `Request`, `Response`, `RequestInit`…).
  */
 import type { CookieJar } from 'tough-cookie'
-import type { FetchError, FetchResponse, RedirectHop } from './fetch-error'
+import type { FetchError, FetchResponse, RedirectHop, Timings } from './fetch-error'
 import type { CacheStore } from './cache/store'
 
 /** The `fetch` signature every layer and transport speaks. */
@@ -62,7 +62,7 @@ export type ResponseBody<R extends ResponseType, T = any> = [ResponseType] exten
  */
 export type HeadersInput = Headers | Record<string, string> | Array<[string, string]>
 
-export type { FetchResponse, RedirectHop }
+export type { FetchResponse, RedirectHop, Timings }
 
 /** Anything `fetch` accepts as a request. */
 export type FetchRequest = string | URL | Request
@@ -491,6 +491,19 @@ export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method' |
    * composed once per session.
    */
   use?: Middleware | Middleware[]
+  /**
+   * An OpenTelemetry tracer: a CLIENT span per request sent (each redirect hop and each resend),
+   * with the HTTP client semantic conventions, and `traceparent` injected when a propagator is
+   * registered. README, "Tracing and timings".
+   */
+  tracer?: TracerLike
+  /** Record the session's traffic as a HAR 1.2 log (`session.har()`): `true`, or bounds. Secrets redacted. */
+  har?: boolean | HarOptions
+  /**
+   * One line per request, hop, retry, refresh and cache decision, secrets redacted: `true` for
+   * `console.error`, or your logger. `DEBUG=fetch-session` in the environment turns it on too.
+   */
+  debug?: DebugOption
 }
 
 /**
@@ -541,6 +554,56 @@ export interface CacheOptions {
   /** Hears of a store's failure: a `get` that failed was a miss, a `set` that failed stored nothing. */
   onError?: (error: unknown) => void
 }
+
+/**
+ * An OpenTelemetry `Tracer` as far as the session uses it (structural: `@opentelemetry/api` is not
+ * a dependency; a `Tracer` from `trace.getTracer()` fits).
+ */
+export interface TracerLike {
+  /** Starts a span; `context` is the parent (the active context when absent). */
+  startSpan: (name: string, options?: { kind?: number, attributes?: Record<string, string | number | boolean | undefined>, startTime?: number }, context?: unknown) => SpanLike
+}
+
+/** An OpenTelemetry `Span`, as far as the session uses it. */
+export interface SpanLike {
+  setAttribute: (key: string, value: string | number | boolean) => unknown
+  setStatus: (status: { code: number, message?: string }) => unknown
+  recordException: (exception: unknown) => unknown
+  end: (endTime?: number) => void
+  spanContext: () => { traceId: string, spanId: string, traceFlags: number }
+}
+
+/** A HAR 1.2 log (`session.har()`): see http://www.softwareishard.com/blog/har-12-spec/. */
+export interface HarLog {
+  log: {
+    version: '1.2'
+    creator: { name: string, version: string }
+    pages?: unknown[]
+    entries: HarEntry[]
+  }
+}
+
+/** One request of a HAR log. */
+export interface HarEntry {
+  startedDateTime: string
+  time: number
+  request: Record<string, unknown>
+  response: Record<string, unknown>
+  cache: Record<string, unknown>
+  timings: Record<string, number>
+  [key: string]: unknown
+}
+
+/** The session's HAR recording (`createSession({ har })`). */
+export interface HarOptions {
+  /** The largest body kept per request and per response, in bytes (longer ones are cut, and say so). @default 65536 */
+  maxBodySize?: number
+  /** The most entries kept (the oldest go first). @default 1000 */
+  maxEntries?: number
+}
+
+/** Where the debug log goes: `true` for `console.error`, or a function given each line. */
+export type DebugOption = boolean | ((line: string) => void)
 
 /** Per-prefix defaults given to `session.mount()`. */
 export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' | 'body' | 'method' | 'cache'>, TransportOptions {
@@ -627,4 +690,6 @@ export interface Session extends $Fetch, AsyncDisposableLike {
    * ```
    */
   use: (layer: Middleware | Middleware[]) => Session
+  /** The HAR 1.2 log of what the session sent and received (with `har: true`; else an empty log). */
+  har: () => HarLog
 }
