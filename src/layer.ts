@@ -110,6 +110,8 @@ export interface CallState {
   bodyError?: unknown
   /** The caller's `parseResponse`, run by the session's JSON parsing (which turns its throw into `ParseError`). */
   parseResponse: ((text: string) => unknown) | undefined
+  /** How many requests the call has sent so far (the trace layer's resend count). */
+  sent?: number
   /** Set by a layer whose answer no retry can change (the cache's `only-if-cached` miss): never retried. */
   final?: boolean
   /** Each layer's state for this call, by layer name (what its `prepare` returned; a layer may add its own later). */
