@@ -14,6 +14,7 @@ import { discard } from './response-hooks'
 import type { AuthOptions, BearerAuthOptions } from './types'
 import { toBase64 } from './url'
 import { inputURL } from './http'
+import { debugLogOf, logRefresh } from './debug'
 
 /** What the auth layer needs for one call. */
 export interface CallAuth {
@@ -171,6 +172,8 @@ export function withAuth(): Middleware {
       if (response.status !== 401) return accepted(state, token, response)
       if (!refresh || !canReplay) return response
       discard(response)
+      const log = debugLogOf(init)
+      if (log) logRefresh(log, method, url, response.status)
       const fresh = await refreshToken(refresh, state, token, sequence, url, method)
       const replay = await send(`Bearer ${fresh}`)
       if (replay.status !== 401) return accepted(state, fresh, replay)

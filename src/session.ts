@@ -10,6 +10,8 @@ import { createClient, isClosed, recompose } from './client'
 import type { Client } from './client'
 import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, NetworkError, SessionClosedError } from './errors'
 import { flushStore } from './cookies/layer'
+import { logRetry } from './debug'
+import type { DebugLog } from './debug'
 import { harLogOf } from './har'
 import { assignHeaders, removedHeaders } from './headers'
 import { IDEMPOTENT_METHODS } from './http'
@@ -304,6 +306,8 @@ async function runAttempts(call: Call): Promise<FetchResponse<any>> {
       }
       const delay = statusRetryDelay ?? await nextDelay(error, retryCount, call)
       if (delay === undefined) throw error
+      const log = call.state.layers.debug as DebugLog | undefined
+      if (log) logRetry(log, retryCount + 1, call.policy.limit, call.method, call.url.href, delay, error)
       if (call.hooks.onRetry) {
         const context = retryContext(call, error, retryCount, delay) as RetryContext
         for (const hook of call.hooks.onRetry) await hook(context)
