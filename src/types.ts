@@ -561,16 +561,16 @@ export interface CacheOptions {
  */
 export interface TracerLike {
   /** Starts a span; `context` is the parent (the active context when absent). */
-  startSpan: (name: string, options?: { kind?: number, attributes?: Record<string, string | number | boolean | undefined>, startTime?: number }, context?: unknown) => SpanLike
+  startSpan(name: string, options?: { kind?: number, attributes?: Record<string, string | number | boolean | undefined>, startTime?: number }, context?: unknown): SpanLike
 }
 
-/** An OpenTelemetry `Span`, as far as the session uses it. */
+/** An OpenTelemetry `Span`, as far as the session uses it (methods: a real `Span` fits). */
 export interface SpanLike {
-  setAttribute: (key: string, value: string | number | boolean) => unknown
-  setStatus: (status: { code: number, message?: string }) => unknown
-  recordException: (exception: unknown) => unknown
-  end: (endTime?: number) => void
-  spanContext: () => { traceId: string, spanId: string, traceFlags: number }
+  setAttribute(key: string, value: string | number | boolean): unknown
+  setStatus(status: { code: number, message?: string }): unknown
+  recordException(exception: Error | string): unknown
+  end(endTime?: number): void
+  spanContext(): { traceId: string, spanId: string, traceFlags: number }
 }
 
 /** A HAR 1.2 log (`session.har()`): see http://www.softwareishard.com/blog/har-12-spec/. */
