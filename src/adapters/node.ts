@@ -11,7 +11,12 @@
  * with a lean `Response`, about a third of the CPU of `fetch` per request on Node 20, sending the
  * same bytes and failing the same way. What it does not take (streams and `FormData` as bodies,
  * fetch-only options…) goes to undici's `fetch` on the same pool (a session) or to Node's
- * `fetch` (`$fetch`, and whenever `globalThis.fetch` was replaced, e.g. by a mocking library).
+ * `fetch` (`$fetch`).
+ *
+ * Tests' mocks take the requests of both (see `interceptable()`): a mock's `globalThis.fetch`
+ * (MSW, nock) gets every request, a session's with its pool as the `dispatcher`; undici's
+ * `MockAgent` set as the global dispatcher gets those of the sessions' own pools and of `$fetch`.
+ * Any other replaced `globalThis.fetch` gets `$fetch`'s only.
  *
  * @module
  */
@@ -24,9 +29,9 @@ import { proxyFor, routesFromEnvironment, routesFromOption } from '../proxy-env'
 import type { ProxyEnvironment, ProxyRoutes } from '../proxy-env'
 import { createSessionFactory } from '../session'
 import { SESSION_LAYERS } from '../session-layers'
-import type { Adapter, Transport } from '../adapter'
+import type { Adapter, Transport, TransportFetch } from '../adapter'
 import { certificateBlocks, validateTlsOptions } from '../tls-options'
-import { createDispatchFetch, isDispatcher } from '../transports/dispatch'
+import { createDispatchFetch, isDispatcher, NOT_A_DISPATCHER } from '../transports/dispatch'
 import { storedLeanResponse } from '../transports/lean-response'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
@@ -293,8 +298,10 @@ function callerTransport(options: TransportOptions): Transport {
     }
   }
   const own = dispatcher as unknown as Dispatcher
+  // No MockAgent of the global dispatcher here: `fetch(url, { dispatcher })` does not use it either.
+  const { fetch } = interceptable(createDispatchFetch({ dispatcher: own, fallback: undiciFetchOn(own), userAgent: 'undici' }), own, false)
   return {
-    fetch: createDispatchFetch({ dispatcher: own, fallback: undiciFetchOn(own), userAgent: 'undici' }),
+    fetch,
     close: async () => {},
   }
 }
@@ -321,16 +328,141 @@ function undiciFetchOn(dispatcher: Dispatcher): Fetch {
   }
 }
 
-/** `globalThis.fetch` as Node installed it, to tell when a library replaced it. */
-const nodeFetch = globalThis.fetch
-
-/** The transport of `$fetch`: the global dispatcher (the pool of Node's fetch), through Node's fetch when it was replaced. */
+/** The transport of `$fetch`: the global dispatcher (the pool of Node's fetch), through `globalThis.fetch` when it was replaced. */
 function createSharedTransport(): Transport {
   const platform: Fetch = (input, init) => globalThis.fetch(input, init)
+  // A MockAgent set as the global dispatcher is the one `getGlobalDispatcher` returns: nothing to detect.
   const lean = createDispatchFetch({ dispatcher: getGlobalDispatcher, fallback: platform, userAgent: 'node' })
   return {
-    fetch: (input, init) => (globalThis.fetch === nodeFetch ? lean(input, init) : platform(input, init)),
+    fetch: (input, init) => {
+      if (!globalFetchReplaced()) return lean(input, init)
+      const requested = (init as { dispatcher?: unknown } | undefined)?.dispatcher
+      return requested === undefined || isDispatcher(requested) ? platform(input, init) : Promise.reject(new TypeError(NOT_A_DISPATCHER))
+    },
     close: async () => {},
+  }
+}
+
+/** Where undici, Node's own and the npm package alike, keeps the global dispatcher (`setGlobalDispatcher()`). */
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1')
+
+/**
+ * True while a fetch interceptor of @mswjs/interceptors (under MSW 2 and nock 14 and 15) is applied:
+ * up to 0.41 it sets `globalThis[Symbol.for('fetch-interceptor')]`, from 0.44 on it lists itself,
+ * active, in `globalThis.__MSW_INTERCEPTORS_REGISTRY`. Read at load and when `globalThis.fetch`
+ * changes, never per request.
+ */
+function interceptorApplied(): boolean {
+  const scope = globalThis as unknown as Record<PropertyKey, unknown>
+  if (scope[Symbol.for('fetch-interceptor')] !== undefined) return true
+  const registry = scope.__MSW_INTERCEPTORS_REGISTRY
+  if (!(registry instanceof Map)) return false
+  for (const interceptor of registry.values()) {
+    if ((interceptor as { readyState?: unknown } | null)?.readyState === 'ACTIVE') return true
+  }
+  return false
+}
+
+/**
+ * Node's own `globalThis.fetch`: the one seen when this module loaded, unless a mocking library
+ * had replaced it already (nock does on import), and then the first one seen once none is applied.
+ */
+let nodeFetch: unknown = interceptorApplied() ? undefined : globalThis.fetch
+let seenFetch: unknown = globalThis.fetch
+/** `seenFetch` is not Node's own: `$fetch` sends through it, whoever replaced it. */
+let fetchReplaced = seenFetch !== nodeFetch
+/**
+ * `seenFetch` is a mock's (MSW's, nock's): sessions send through it too. Not through another
+ * replacement (a framework's caching fetch…): a session keeps its own pool, as before.
+ */
+let fetchMocked = fetchReplaced && interceptorApplied()
+
+/** Classifies `globalThis.fetch` when it changed: one read and compare per request otherwise. */
+function observeGlobalFetch(): void {
+  const current = globalThis.fetch
+  if (current === seenFetch) return
+  seenFetch = current
+  const applied = interceptorApplied()
+  if (nodeFetch === undefined && !applied) nodeFetch = current
+  fetchReplaced = current !== nodeFetch
+  fetchMocked = fetchReplaced && applied
+}
+
+/** True when `globalThis.fetch` is not Node's own (a mocking library's, or any other). */
+function globalFetchReplaced(): boolean {
+  observeGlobalFetch()
+  return fetchReplaced
+}
+
+/** True when `globalThis.fetch` is a mocking library's (@mswjs/interceptors: MSW 2, nock 14 and 15). */
+function globalFetchMocked(): boolean {
+  observeGlobalFetch()
+  return fetchMocked
+}
+
+/** undici's `MockAgent` (any version), told from other dispatchers by the methods only it has. */
+function asMockAgent(value: unknown): Dispatcher | undefined {
+  return isDispatcher(value) && typeof (value as { disableNetConnect?: unknown }).disableNetConnect === 'function' ? value : undefined
+}
+
+let seenGlobalDispatcher: unknown = (globalThis as Record<PropertyKey, unknown>)[GLOBAL_DISPATCHER]
+let globalMock: Dispatcher | undefined = asMockAgent(seenGlobalDispatcher)
+
+/**
+ * The global dispatcher when it is a `MockAgent` (`setGlobalDispatcher(mockAgent)`), else
+ * undefined: one read and compare per request. Another global dispatcher (a `ProxyAgent`…) is
+ * Node's fetch's and `$fetch`'s, not a session's: a session has its own pool, and its proxies.
+ */
+function globalMockAgent(): Dispatcher | undefined {
+  const current = (globalThis as Record<PropertyKey, unknown>)[GLOBAL_DISPATCHER]
+  if (current !== seenGlobalDispatcher) {
+    seenGlobalDispatcher = current
+    globalMock = asMockAgent(current)
+  }
+  return globalMock
+}
+
+/**
+ * A session's fetch (`lean`, over `dispatcher`: its own pool, or the caller's), that a test's
+ * mock takes over while it is installed:
+ * - a mock's `globalThis.fetch` (MSW, nock: `globalFetchMocked()`): the request goes through it as
+ *   `fetch(url, { ...init, dispatcher })`, so the mock answers it and a request it lets through
+ *   still leaves on the session's pool (or the request's `dispatcher`). The session's layers stay
+ *   above it: redirects are asked `manual` and followed by the session, cookies are its jar's,
+ *   retries and deadlines its own;
+ * - with `ownPool`, a `MockAgent` set as the global dispatcher: the request goes through it, on
+ *   the lean path, unless it names a `dispatcher` of its own.
+ * Nothing mocked costs two reads and compares per request. `close(reason)` fails the mocked
+ * requests still in flight with the session's reason, as `destroy()` does the pool's.
+ */
+function interceptable(lean: TransportFetch, dispatcher: Dispatcher, ownPool: boolean): { fetch: TransportFetch, close: (reason?: Error) => void } {
+  let closing: AbortController | undefined
+  // A call that may be closed without a signal of its own (the pool fails those on close): the transport's.
+  const signalOf = (init: RequestInit | undefined): AbortSignal | null | undefined => {
+    if (init?.signal || !ownPool) return init?.signal
+    if (!closing) {
+      closing = new AbortController()
+      setMaxListeners(Number.POSITIVE_INFINITY, closing.signal)
+    }
+    return closing.signal
+  }
+  const fetch: TransportFetch = (input, init, hints) => {
+    const requested = (init as { dispatcher?: unknown } | undefined)?.dispatcher
+    if (globalFetchMocked()) {
+      if (requested !== undefined && !isDispatcher(requested)) return Promise.reject(new TypeError(NOT_A_DISPATCHER))
+      const through = requested ?? (ownPool ? globalMockAgent() : undefined) ?? dispatcher
+      return globalThis.fetch(input, { ...init, dispatcher: through, signal: signalOf(init) } as RequestInit)
+    }
+    if (!ownPool || requested !== undefined) return lean(input, init, hints)
+    const mock = globalMockAgent()
+    if (mock === undefined) return lean(input, init, hints)
+    return lean(input, { ...init, dispatcher: mock, signal: signalOf(init) } as RequestInit, hints)
+  }
+  return {
+    fetch,
+    close: (reason) => {
+      closing?.abort(reason)
+    },
   }
 }
 
@@ -348,12 +480,17 @@ const nodeAdapter: Adapter = {
     if (options.dispatcher !== undefined) return callerTransport(options)
     validateTlsOptions(options.tls)
     const dispatcher = createDispatcher(options)
+    const mocked = interceptable(createDispatchFetch({ dispatcher, fallback: undiciFetchOn(dispatcher), userAgent: 'undici' }), dispatcher, true)
     return {
-      fetch: createDispatchFetch({ dispatcher, fallback: undiciFetchOn(dispatcher), userAgent: 'undici' }),
+      fetch: mocked.fetch,
       // destroy(), not close(): undici's close() waits for every request in flight, a hanging one
       // or a body nobody reads included (issue 12 item 10). What is still on the wire fails with
-      // `reason`, the session's SessionClosedError, and the sockets are closed at once.
-      close: reason => dispatcher.destroy(reason ?? null),
+      // `reason`, the session's SessionClosedError, and the sockets are closed at once (a mock's
+      // requests too: see `interceptable()`).
+      close: (reason) => {
+        mocked.close(reason)
+        return dispatcher.destroy(reason ?? null)
+      },
       abortsOnClose: true,
     }
   },

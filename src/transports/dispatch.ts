@@ -185,6 +185,9 @@ function toHeaderList(headers: Headers | undefined, payload: Payload, method: st
   return list
 }
 
+/** Why a request's `dispatcher` was refused (a `TypeError`, reported as `InvalidRequestError`). */
+export const NOT_A_DISPATCHER = 'fetch-session: `dispatcher` must be an undici Dispatcher (an object with a dispatch() method)'
+
 /** True for an undici `Dispatcher` as the `dispatcher` option takes it (anything with a `dispatch()` method). */
 export function isDispatcher(value: unknown): value is Dispatcher {
   return typeof value === 'object' && value !== null && typeof (value as { dispatch?: unknown }).dispatch === 'function'
@@ -202,7 +205,7 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
   return function dispatchFetch(input, init) {
     const requested = (init as { dispatcher?: unknown } | undefined)?.dispatcher
     if (requested !== undefined && !isDispatcher(requested)) {
-      return Promise.reject(new TypeError('fetch-session: `dispatcher` must be an undici Dispatcher (an object with a dispatch() method)'))
+      return Promise.reject(new TypeError(NOT_A_DISPATCHER))
     }
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined
     if (href === undefined) return fallback(input, init)

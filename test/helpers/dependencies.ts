@@ -70,6 +70,8 @@ const npmBinary = (name: string): string | undefined => {
   return existsSync(path) ? path : undefined
 }
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Node 22, outside the project's node_modules: as a devDependency, its `node` bin would run every npm script on Node 22. */
+const NODE22 = join(root, '.tmp', 'node22', 'node_modules', 'node', 'bin', 'node')
 
 /** Every external dependency of the test suite. `.ci/run` installs the Debian ones. */
 export const DEPENDENCIES = {
@@ -84,6 +86,8 @@ export const DEPENDENCIES = {
   'workerd': { description: 'the workerd binary (the npm workerd package and its platform package)', find: workerdBinary, install: '`npm install`' },
   'curl': { description: 'curl', find: () => findOnPath('curl'), install: '`apt-get install -y curl`' },
   'openssl': { description: 'openssl', find: () => findOnPath('openssl'), install: '`apt-get install -y openssl`' },
+  // nock 15 needs Node 22 (its interceptors call Promise.withResolvers): test/node/mocks.test.ts runs it in a child process there.
+  'node22': { description: `Node 22 from the npm \`node\` package (${NODE22})`, find: () => existsSync(NODE22) ? NODE22 : undefined, install: '`npm install --prefix .tmp/node22 --no-save --no-audit --no-fund node@22`' },
 } satisfies Record<string, Dependency>
 
 /** A name of `DEPENDENCIES`. */
