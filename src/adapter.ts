@@ -5,6 +5,7 @@
  * @module
  */
 import type { CacheConfig } from './cache/config'
+import type { HarSettings } from './har-settings'
 import type { CookieJarLike, Fetch, Middleware, SessionOptions, TransportOptions } from './types'
 
 /** What a call tells the transport beyond the `RequestInit` (the layers' call state). */
@@ -73,6 +74,8 @@ export interface OwnableLayers {
   cookies: (jar: CookieJarLike) => Middleware
   /** The cookie layer of one call, where the session keeps no jar (`$fetch`, `cookies: false`). */
   callCookies: (createJar: () => CookieJarLike | undefined) => Middleware
+  /** The HAR recorder's layer (har.ts); absent where the platform's devtools record (browsers). */
+  har?: (settings: HarSettings) => Middleware
   /** The HTTP cache over a session's cache (cache/middleware.ts). */
   cache?: (cache: CacheConfig, context: CacheContext) => Middleware
 }

@@ -20,18 +20,16 @@
  *
  * @module
  */
-import { invalidOption } from './errors'
+import type { HarCall, HarSettings } from './har-settings'
 import { inputURL, NULL_BODY_STATUSES } from './http'
-import type { LayerSpec, Middleware, ReadContext } from './layer'
+import type { Middleware } from './layer'
 import { callStateOf } from './layer'
-import { bare, own, ownRecord } from './own'
+import { bare } from './own'
 import type { RedirectState } from './redirect'
 import { withBody } from './body-response'
 import { isSecretName, REDACTED, redactText, redactURL } from './secrets'
-import type { HarEntry, HarLog, HarOptions } from './types'
+import type { HarEntry, HarLog } from './types'
 
-/** The defaults of `har: true`. */
-const HAR_DEFAULTS = Object.freeze({ maxBodySize: 65_536, maxEntries: 1000 })
 
 /** The recorder's memory of secret values, for replacing them elsewhere in the log: the most kept. */
 const MAX_SECRETS = 10_000
@@ -92,10 +90,6 @@ interface TransportTimings {
   phases?: { dns?: number, tcp?: number, tls?: number, request?: number, download?: number }
 }
 
-/** The HAR layer's state for one call: how many requests it sent so far. */
-interface HarCall {
-  sent: number
-}
 
 /**
  * A session's recording: its entries (the oldest dropped past `maxEntries`) and the secret values
@@ -110,9 +104,9 @@ export class HarRecorder {
   readonly #secrets = new Set<string>()
   #pattern: RegExp | undefined | null = null
 
-  constructor(options: HarOptions) {
-    this.maxBodySize = count('har.maxBodySize', own(options, 'maxBodySize') ?? HAR_DEFAULTS.maxBodySize, 0)
-    this.maxEntries = count('har.maxEntries', own(options, 'maxEntries') ?? HAR_DEFAULTS.maxEntries, 1)
+  constructor(settings: HarSettings) {
+    this.maxBodySize = settings.maxBodySize
+    this.maxEntries = settings.maxEntries
   }
 
   /** Adds an entry (its response's headers arrived, or it failed). */
@@ -147,48 +141,17 @@ export class HarRecorder {
   }
 }
 
-/** A whole number >= `min` (`har.maxBodySize`, `har.maxEntries`). */
-function count(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw invalidOption(name, `\`${name}\` must be a whole number >= ${min}, got ${String(value)}`)
-  return value
-}
-
-/**
- * Reads `har`: a session's (an `extend()` child's starts a recording of its own, `false` stops
- * it); refused on a mount, a request and `$fetch`, which have no session to record for.
- */
-function readHar(source: object, context: ReadContext): HarRecorder | null | undefined {
-  const value = own<unknown>(source, 'har')
-  if (value === undefined) return undefined
-  if (context.level !== 'session') throw invalidOption('har', `\`har\` cannot be given to a ${context.level}: the recording is the session's (createSession({ har: true }))`)
-  if (context.stateless) throw invalidOption('har', '`$fetch` keeps no state, so it cannot record a HAR; use createSession({ har: true }) instead')
-  if (value === false) return null
-  if (value === true) return new HarRecorder({})
-  const options = ownRecord(value)
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidOption('har', '`har` must be true, false or { maxBodySize, maxEntries }')
-  return new HarRecorder(options as HarOptions)
-}
-
-/** The HAR layer's spec: at the bottom of the stack, it sees each request as it goes on the wire. */
-export const harLayer: LayerSpec<HarRecorder | null, HarCall> = {
-  name: 'har',
-  keys: ['har'],
-  read: readHar,
-  prepare: options => (options ? { sent: 0 } : undefined),
-  create: ({ options }) => (options.har ? withHar(options.har as HarRecorder) : undefined),
-}
-
-/** The HAR log of a session's options (`layers.har`): empty without `har: true`. */
-export function harLogOf(options: unknown): HarLog {
-  return options instanceof HarRecorder ? options.snapshot() : logOf([])
-}
-
 function logOf(entries: HarEntry[]): HarLog {
   return { log: { version: '1.2', creator: { name: 'fetch-session', version: '0.1.0' }, entries } }
 }
 
-/** The layer that records each request `next` sends into `recorder`. */
-export function withHar(recorder: HarRecorder): Middleware {
+/**
+ * The layer that records each request `next` sends into the session's recorder (made once, in
+ * `settings`, which the session's `extend()` children share). Given to the engine by the entries
+ * that record (session-layers.ts), so the browser build carries none of it.
+ */
+export function withHar(settings: HarSettings): Middleware {
+  const recorder = (settings.recorder ??= new HarRecorder(settings)) as HarRecorder
   return next => async (input, init) => {
     const state = callStateOf(init)
     const call = state?.layers.har as HarCall | undefined

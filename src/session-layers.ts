@@ -8,6 +8,7 @@
 import type { OwnableLayers } from './adapter'
 import { withCache } from './cache/middleware'
 import { withCallCookies, withCookies } from './cookies/middleware'
+import { withHar } from './har'
 import { withRedirects } from './redirect-follow'
 
 /** Redirects and cookies, done by the session (see `OwnableLayers`). */
@@ -16,4 +17,5 @@ export const SESSION_LAYERS: OwnableLayers = Object.freeze({
   cookies: withCookies,
   callCookies: withCallCookies,
   cache: withCache,
+  har: withHar,
 })

@@ -12,7 +12,7 @@ import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, Ne
 import { flushStore } from './cookies/layer'
 import { logRetry } from './debug'
 import type { DebugLog } from './debug'
-import { harLogOf } from './har'
+import { harLogOf } from './har-layer'
 import { assignHeaders, removedHeaders } from './headers'
 import { IDEMPOTENT_METHODS } from './http'
 import { isStaleConnectionError } from './network-errors'
