@@ -12,6 +12,7 @@ import Ajv from 'ajv'
 import addFormats from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { $fetch, createSession, InvalidRequestError } from '../../src/index'
+import { createSession as createBrowserSession } from '../../src/adapters/browser'
 import type { HarLog, Session } from '../../src/index'
 import { dependencySkip, requireDependency } from '../helpers/dependencies'
 import { startServer } from '../helpers/server'
@@ -248,3 +249,10 @@ function harValidator(): ReturnType<Ajv['compile']> {
   for (const schema of Object.values(schemas)) ajv.addSchema(schema)
   return ajv.getSchema('har.json#')!
 }
+
+describe('HAR in browsers', () => {
+  it('is refused with UnsupportedOptionError: the browser\'s devtools record the traffic, and the build has no recorder', () => {
+    expect(() => createBrowserSession({ har: true })).toThrow(expect.objectContaining({ name: 'UnsupportedOptionError', option: 'har', runtime: 'browser', message: expect.stringMatching(/Export HAR/) }))
+    expect(createBrowserSession().har().log.entries).toEqual([])
+  })
+})
