@@ -7,8 +7,10 @@
  * `redirected` (issue 12 item 14). So it is a `Response` subclass: `instanceof Response` holds,
  * `text()`, `json()`, `arrayBuffer()`, `blob()`, `formData()`, `bytes()` and `body` are the
  * platform's, over the new stream (the platform's own `Content-Type` is the original's, for
- * `blob()` and `formData()`), and the rest reads from the original.
+ * `blob()` and `formData()`), and the rest reads from the original (`timings` too, which the
+ * transport's response may compute when read).
  */
+import type { Timings } from './fetch-error'
 
 let BodyResponse: (new (body: ReadableStream<Uint8Array>, original: Response) => Response) | undefined
 
@@ -54,6 +56,11 @@ function createClass(): new (body: ReadableStream<Uint8Array>, original: Respons
 
     override get type(): ResponseType {
       return BodyResponse.#of(this)?.type ?? super.type
+    }
+
+    /** The original's (see `Timings`): a getter of the transport's response, or its own property. */
+    get timings(): Timings | undefined {
+      return (BodyResponse.#of(this) as { timings?: Timings } | undefined)?.timings
     }
 
     /** A copy over the other branch of the body (`ReadableStream.tee()`), with the same status and headers. */

@@ -28,7 +28,8 @@ import { inputURL, REDIRECT_STATUSES } from '../http'
  * readable 3xx with a `Location` (a custom `fetch`, DOM emulations).
  */
 function browserTransport(fetch: Fetch | undefined): Transport {
-  const base = fetchTransport(fetch, 'a browser')
+  // Browsers record a Resource Timing entry per request: `timings` reads its phases (src/timings.ts).
+  const base = fetchTransport(fetch, 'a browser', true)
   const send: Fetch = async (input, init) => {
     if (init?.redirect !== 'error') return base.fetch(input, init)
     const response = await base.fetch(input, { ...init, redirect: 'manual' })

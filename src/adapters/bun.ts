@@ -39,6 +39,7 @@ import type { DecoderModules, Decoders } from '../transports/decode'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
 import { bare } from '../own'
+import { timedFetch } from '../timings'
 
 /** The part of `Bun.FetchSession` the adapter uses. */
 interface FetchSessionLike {
@@ -182,7 +183,7 @@ const bunAdapter: Adapter = {
     if (typeof FetchSession === 'function') {
       const pool = new FetchSession(settings)
       return {
-        fetch: decodingItself(refusingDispatcher(perRequest ? (input, init) => pool.fetch(input, bare({ ...init, ...request }) as RequestInit) : (input, init) => pool.fetch(input, init), 'Bun')),
+        fetch: decodingItself(refusingDispatcher(timedFetch(perRequest ? (input, init) => pool.fetch(input, bare({ ...init, ...request }) as RequestInit) : (input, init) => pool.fetch(input, init)), 'Bun')),
         // Bun's fetch settles a request and fails its body as soon as the signal aborts, with its reason.
         honoursSignal: true,
         // Closes the idle connections now. Bun's close() lets a response being read complete: the
@@ -195,7 +196,7 @@ const bunAdapter: Adapter = {
     const proxy = settings.proxy as { url: string } | false | undefined
     const extra = bare({ ...settings, ...(proxy ? { proxy: proxy.url } : {}), ...request })
     const send: Fetch = (input, init) => globalThis.fetch(input, bare({ ...init, ...extra }) as RequestInit)
-    return { fetch: decodingItself(refusingDispatcher(send, 'Bun')), honoursSignal: true, close: async () => {} }
+    return { fetch: decodingItself(refusingDispatcher(timedFetch(send), 'Bun')), honoursSignal: true, close: async () => {} }
   },
   sharedTransport: fetch => fetchTransport(fetch, 'Bun'),
   createCookieJar,

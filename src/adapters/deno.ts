@@ -33,6 +33,7 @@ import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '.
 import { fetchTransport, NO_DISPATCHER_HINT, refusingDispatcher, UnsupportedOptionError } from './fetch'
 import { bare } from '../own'
 import { inputURL } from '../http'
+import { timedFetch } from '../timings'
 
 /** The part of `Deno.HttpClient` the adapter uses. */
 interface HttpClientLike {
@@ -166,6 +167,9 @@ function decodingDeflate(send: Fetch): Fetch {
     const body = first.done ? compressed : compressed.pipeThrough(new DecompressionStream(zlib ? 'deflate' : 'deflate-raw') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
     const decoded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
     for (const key of ['url', 'redirected'] as const) Object.defineProperty(decoded, key, { value: response[key], configurable: true })
+    // The request's timings (timedFetch's getter, an own property).
+    const timings = Object.getOwnPropertyDescriptor(response, 'timings')
+    if (timings) Object.defineProperty(decoded, 'timings', timings)
     return decoded
   }
 }
@@ -204,7 +208,7 @@ const denoAdapter: Adapter = {
     }
     let closed = false
     return {
-      fetch: refusingDispatcher(decodingDeflate(send), 'Deno'),
+      fetch: refusingDispatcher(decodingDeflate(timedFetch(send)), 'Deno'),
       // Deno's fetch settles a request and fails its body as soon as the signal aborts, with its reason.
       honoursSignal: true,
       close: async () => {

@@ -5,17 +5,20 @@
 import { UnsupportedOptionError } from '../errors'
 import type { Adapter, Transport } from '../adapter'
 import type { Fetch, TransportOptions } from '../types'
+import { timedFetch } from '../timings'
 
 export { UnsupportedOptionError }
 
 /**
  * A transport over a fetch function; closing it releases nothing (the pool is the platform's).
  * Over the platform's fetch (no `fetch` given), a request's `dispatcher` is refused (see
- * `refusingDispatcher`); a custom `fetch` gets it as it is, to use or ignore.
+ * `refusingDispatcher`); a custom `fetch` gets it as it is, to use or ignore. Its responses get
+ * `timings` (src/timings.ts `timedFetch`: start and headers, and with `resourceTiming` (browsers)
+ * what the request's Resource Timing entry tells).
  */
-export function fetchTransport(fetch: Fetch | undefined, label: string = 'this runtime'): Transport {
+export function fetchTransport(fetch: Fetch | undefined, label: string = 'this runtime', resourceTiming: boolean = false): Transport {
   // A caller's fetch gets exactly (input, init): never the transport hints the session passes on.
-  const send: Fetch = fetch ? (input, init) => fetch(input, init) : refusingDispatcher((input, init) => globalThis.fetch(input, init), label)
+  const send: Fetch = timedFetch(fetch ? (input, init) => fetch(input, init) : refusingDispatcher((input, init) => globalThis.fetch(input, init), label), resourceTiming)
   return { fetch: send, close: async () => {} }
 }
 

@@ -33,6 +33,7 @@ import type { Adapter, Transport, TransportFetch } from '../adapter'
 import { certificateBlocks, validateTlsOptions } from '../tls-options'
 import { createDispatchFetch, isDispatcher, NOT_A_DISPATCHER } from '../transports/dispatch'
 import { storedLeanResponse } from '../transports/lean-response'
+import { timedConnector } from '../transports/socket-timings'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
 import { invalidOption } from '../errors'
@@ -262,10 +263,13 @@ function createDispatcher(options: TransportOptions): Dispatcher {
     allowH2: http2 === true,
     connect,
   })
-  const direct = (): Dispatcher => new Agent(agentOptions)
+  // The connector the Agent would build from `connect` (what its Pools pass to buildConnector),
+  // marking each socket's DNS, TCP and TLS for `response.timings` (src/transports/socket-timings.ts).
+  // The ProxyAgent below keeps the options: it builds the connectors of its tunnels itself.
+  const direct = (): Dispatcher => new Agent(bare({ ...agentOptions, connect: timedConnector(bare({ allowH2: http2 === true, ...connect })) }))
   const poolFor = (origin: string | URL, factoryOptions: object): Dispatcher => {
     // The connection to the proxy itself: the default TLS settings, never the target's.
-    const merged = bare({ ...poolOptions, connect: tlsConnectOptions(undefined), ...factoryOptions }) as Pool.Options
+    const merged = bare({ ...poolOptions, connect: timedConnector(tlsConnectOptions(undefined)), ...factoryOptions }) as Pool.Options
     return merged.connections === 1 ? new Client(origin, merged) : new Pool(origin, merged)
   }
   const through = (uri: string): Dispatcher => new SchemeSplit(

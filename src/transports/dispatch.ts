@@ -46,6 +46,11 @@ import { createDecoders } from './decode'
 import { leanHeaders } from './lean-headers'
 import type { HeaderFields } from './lean-headers'
 import { leanResponse } from './lean-response'
+import { awaitSocket, stopAwaiting, watchSockets } from './socket-timings'
+import type { SocketMarks, SocketWaiter } from './socket-timings'
+import { timedFetch, toTimings } from '../timings'
+import type { TimingSource } from '../timings'
+import type { Timings } from '../fetch-error'
 
 /** How a dispatch transport is built. */
 export interface DispatchFetchOptions {
@@ -194,14 +199,23 @@ export function isDispatcher(value: unknown): value is Dispatcher {
 }
 
 /**
+ * The fallback with `timings` as over any fetch (start and headers: src/timings.ts); and undici's
+ * channels watched (once per process) for the timings of the lean path (socket-timings.ts).
+ */
+function timedFallback(fallback: Fetch): Fetch {
+  watchSockets()
+  return timedFetch(fallback)
+}
+
+/**
  * Creates the transport's fetch. A request's own `dispatcher` (`session(url, { dispatcher })`)
  * takes the place of the transport's, on the lean path and on the fallback alike.
  */
 export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
-  const { fallback, userAgent } = options
+  const { userAgent } = options
+  const fallback = timedFallback(options.fallback)
   const current = typeof options.dispatcher === 'function' ? options.dispatcher : undefined
   const fixed = typeof options.dispatcher === 'function' ? undefined : options.dispatcher
-
   return function dispatchFetch(input, init) {
     const requested = (init as { dispatcher?: unknown } | undefined)?.dispatcher
     if (requested !== undefined && !isDispatcher(requested)) {
@@ -263,7 +277,7 @@ export function createDispatchFetch(options: DispatchFetchOptions): Fetch {
     const path = url.pathname + (search === '' && serialized[serialized.length - url.hash.length - 1] === '?' ? '?' : search)
     const list = toHeaderList(headers, payload, method, protocol === 'https:', userAgent)
     const dispatcher = (requested as Dispatcher | undefined) ?? fixed ?? current!()
-    const handler = new DispatchHandler(responseURL, method, signal)
+    const handler = new DispatchHandler(responseURL, method, path, signal)
     return new Promise<Response>((resolve, reject) => {
       handler.resolve = resolve
       handler.reject = reject
@@ -321,14 +335,23 @@ class LegacyController implements Controller {
 
 /**
  * One request: undici's dispatch handler (the controller API, with a thin adapter for the legacy
- * one), the abort listener, and the body source of the response, in one object.
+ * one), the abort listener, the body source of the response and its timings, in one object.
  */
-class DispatchHandler extends BodySource {
+class DispatchHandler extends BodySource implements SocketWaiter, TimingSource {
   resolve!: (response: Response) => void
   reject!: (error: unknown) => void
   readonly url: string
   readonly method: string
+  readonly path: string
   readonly signal: AbortSignal | undefined
+  /** `performance.now()` marks of `timings()`: sent to the dispatcher, headers, end of the body (0: not yet). */
+  readonly start: number = performance.now()
+  headersAt = 0
+  endAt = 0
+  /** How the request's connection was opened (a new connection's marks only). */
+  connection: SocketMarks | undefined = undefined
+  reused: boolean | undefined = undefined
+  #timings: Timings | undefined = undefined
   /** The response was resolved, or the call rejected. */
   answered = false
   /** The exchange with the server is over (complete or failed). */
@@ -341,17 +364,42 @@ class DispatchHandler extends BodySource {
   #legacy: LegacyController | undefined = undefined
   #decoder: { head: Transform, tail: Transform, waiting: boolean } | undefined = undefined
 
-  constructor(url: string, method: string, signal: AbortSignal | undefined) {
+  constructor(url: string, method: string, path: string, signal: AbortSignal | undefined) {
     super()
     this.url = url
     this.method = method
+    this.path = path
     this.signal = signal
     this.listening = signal !== undefined
   }
 
   onRequestStart(controller: Controller, _context?: unknown): void {
-    if (this.aborted) controller.abort(this.signal!.reason)
-    else this.#controller = controller
+    if (this.aborted) {
+      controller.abort(this.signal!.reason)
+      return
+    }
+    this.#controller = controller
+    awaitSocket(this)
+  }
+
+  /** The socket this request was written on (socket-timings.ts); each attempt of an interceptor's replaces the last. */
+  sentOn(marks: SocketMarks | undefined): void {
+    if (marks === undefined) {
+      this.reused = undefined
+      this.connection = undefined
+      return
+    }
+    this.reused = marks.uses > 1
+    // Its phases are this request's only when the connection was opened after the request began.
+    this.connection = !this.reused && (marks.begin || marks.connect || marks.secureConnect) >= this.start ? marks : undefined
+  }
+
+  /** The request's `Timings`, made when first read, kept once the body has ended. */
+  timings(): Timings {
+    if (this.#timings) return this.#timings
+    const timings = toTimings(this.start, this.connection, this.headersAt, this.endAt, this.reused)
+    if (this.endAt > 0) this.#timings = timings
+    return timings
   }
 
   onResponseStart(controller: Controller, status: number, headers: HeaderFields, statusText?: string): void {
@@ -362,6 +410,8 @@ class DispatchHandler extends BodySource {
 
   #respond(controller: Controller, status: number, headers: Headers, statusText: string | undefined): void {
     if (this.answered) return
+    this.headersAt = performance.now()
+    stopAwaiting(this)
     // undici's interceptors (retry) may give each attempt a controller of its own.
     this.#controller = controller
     let source: BodySource | null = this
@@ -373,7 +423,7 @@ class DispatchHandler extends BodySource {
       if (encoding !== null && !this.#decode(encoding)) return
     }
     this.answered = true
-    this.resolve(leanResponse(status, statusText ?? '', this.url, headers, source))
+    this.resolve(leanResponse(status, statusText ?? '', this.url, headers, source, this))
     if (source === null) this.delivered = true
   }
 
@@ -435,6 +485,7 @@ class DispatchHandler extends BodySource {
   }
 
   onResponseEnd(_controller?: Controller, _trailers?: unknown): void {
+    this.endAt = performance.now()
     this.finished = true
     if (this.delivered) this.#stopListening()
     if (this.#decoder) this.#decoder.head.end()
@@ -444,6 +495,7 @@ class DispatchHandler extends BodySource {
   /** The controller may be missing: undici calls this for a request refused before it started. */
   onResponseError(_controller: Controller | null | undefined, error: Error): void {
     this.finished = true
+    stopAwaiting(this)
     // The session's close() destroyed the pool with its SessionClosedError: given as it is, as an
     // abort's reason is (issue 12 item 10).
     const closed = isSessionError(error)

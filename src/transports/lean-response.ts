@@ -17,6 +17,8 @@ import * as streams from 'node:stream'
 import { BodySource, unusable } from './body-source'
 import { DISCARD, PROBE } from '../response-hooks'
 import { bare } from '../own'
+import type { Timings } from '../fetch-error'
+import type { TimingSource } from '../timings'
 
 const decoder = new TextDecoder()
 /** Whether a stream was read or cancelled (node:stream, v16.8+; not in @types/node 20). */
@@ -69,13 +71,21 @@ class LeanResponse {
   #used = false
   /** The next `body` read is ofetch's check for a body (see `PROBE`). */
   #probe = false
+  /** The request that brought it, which knows its timings; none for a stored response (a cache hit). */
+  readonly #timing: TimingSource | undefined
 
-  constructor(status: number, statusText: string, url: string, headers: Headers, source: BodySource | null) {
+  constructor(status: number, statusText: string, url: string, headers: Headers, source: BodySource | null, timing: TimingSource | undefined) {
     this.status = status
     this.statusText = statusText
     this.url = url
     this.headers = headers
     this.#source = source
+    this.#timing = timing
+  }
+
+  /** The phases of the request, made when read (`end` once the body has arrived); absent on a stored response. */
+  get timings(): Timings | undefined {
+    return this.#timing?.timings()
   }
 
   /** Always `'basic'`, as for every response Node's fetch returns. */
@@ -186,7 +196,7 @@ class LeanResponse {
   /** A copy whose body is a second branch of this one's (`ReadableStream.tee()`). */
   clone(): LeanResponse {
     if (this.bodyUsed || this.#stream?.locked) throw new TypeError('Response.clone: Body has already been consumed.')
-    const copy = new LeanResponse(this.status, this.statusText, this.url, this.headers, null)
+    const copy = new LeanResponse(this.status, this.statusText, this.url, this.headers, null, this.#timing)
     const body = this.body
     if (body) {
       const [mine, theirs] = body.tee()
@@ -212,9 +222,9 @@ class LeanResponse {
 // member is our own, so none of Response's brand-checked methods is ever reached.
 if (typeof globalThis.Response === 'function') Object.setPrototypeOf(LeanResponse.prototype, globalThis.Response.prototype)
 
-/** A lean response: `source` is the arriving body, or null for a response without one. */
-export function leanResponse(status: number, statusText: string, url: string, headers: Headers, source: BodySource | null): Response {
-  return new LeanResponse(status, statusText, url, headers, source) as unknown as Response
+/** A lean response: `source` is the arriving body, or null for a response without one; `timing` knows the request's timings. */
+export function leanResponse(status: number, statusText: string, url: string, headers: Headers, source: BodySource | null, timing?: TimingSource): Response {
+  return new LeanResponse(status, statusText, url, headers, source, timing) as unknown as Response
 }
 
 /**

@@ -9,6 +9,7 @@ import { networkErrors } from './areas/network-errors'
 import { requests } from './areas/requests'
 import { securityCookies } from './areas/security-cookies'
 import { securityCredentials } from './areas/security-credentials'
+import { timings } from './areas/timings'
 import { transportArea } from './areas/transport'
 import type { SuiteArea } from './suite'
 
@@ -22,4 +23,5 @@ export const AREAS: readonly SuiteArea[] = [
   securityCredentials,
   lifecycle,
   cache,
+  timings,
 ]
