@@ -74,8 +74,8 @@ export interface FetchResponse<T> extends Response {
 /**
  * The phases of a request, in milliseconds since `start` (`performance.now()` based), where the
  * runtime exposes them (README, "Tracing and timings"): `lookup` (DNS done), `connect` (TCP
- * connected), `secureConnect` (TLS done), `response` (first byte of the response), `end` (body read
- * to its end). A phase the runtime does not expose, or that did not happen (a reused connection has
+ * connected), `secureConnect` (TLS done), `response` (first byte of the response), `end` (the body's
+ * last byte arrived). A phase the runtime does not expose, or that did not happen (a reused connection has
  * no lookup), is absent.
  */
 export interface Timings {
