@@ -7,7 +7,10 @@ import { context, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { http, HttpResponse } from 'msw'
+import { setupServer } from 'msw/node'
 import { createSession } from '../../src/index'
+import { createSession as createNodeSession } from '../../src/adapters/node'
 import { check, show, step, uniqueKey } from '../util'
 import type { Context } from '../util'
 
@@ -46,5 +49,37 @@ export async function run({ server }: Context): Promise<void> {
     trace.disable()
     propagation.disable()
     context.disable()
+  }
+
+  step('response.timings (Node: the session\'s own pool)')
+  await using timed = createNodeSession({ baseURL: server.url.replace('127.0.0.1', 'localhost') })
+  const { timings } = await timed.raw('/get')
+  show('phases (ms)', timings?.phases)
+  show('reused', timings?.reused)
+  check(timings?.reused === false && timings.lookup !== undefined && timings.end !== undefined, 'a new connection: lookup, connect, first byte, end')
+
+  step('har: true, then session.har()')
+  await using recorded = createSession({ baseURL: server.url, har: true, auth: { bearer: 'secret-token-123' } })
+  await recorded('/redirect/1?token=secret-query-value')
+  const har = recorded.har()
+  for (const entry of har.log.entries) show(`${entry.request.method} ${entry.response.status}`, entry.request.url)
+  const text = JSON.stringify(har)
+  check(har.log.entries.length === 2 && !text.includes('secret-token-123') && !text.includes('secret-query-value'), 'two entries, no secret in the log')
+
+  step('MSW (msw/node) answers a Node session, which still follows the redirect and keeps the cookie')
+  const mocks = setupServer(
+    http.get('https://api.example.test/login', () => new HttpResponse(null, { status: 302, headers: { 'Location': '/me', 'Set-Cookie': 'sid=mocked; Path=/' } })),
+    http.get('https://api.example.test/me', () => HttpResponse.json({ name: 'from MSW' })),
+  )
+  mocks.listen({ onUnhandledRequest: 'bypass' })
+  try {
+    await using mocked = createNodeSession()
+    const me = await mocked<{ name: string }>('https://api.example.test/login')
+    show('body', me)
+    show('cookie jar', await mocked.cookies?.getCookieString('https://api.example.test/'))
+    check(me.name === 'from MSW', 'answered by the mock, no network')
+  }
+  finally {
+    mocks.close()
   }
 }
