@@ -27,6 +27,7 @@ import { callStateOf } from './layer'
 import { bare } from './own'
 import type { RedirectState } from './redirect'
 import { withBody } from './body-response'
+import { concatBytes } from './bytes'
 import { isSecretName, REDACTED, redactText, redactURL } from './secrets'
 import type { HarEntry, HarLog } from './types'
 
@@ -451,7 +452,7 @@ function contentOf(recorder: HarRecorder, recording: Recording): Record<string, 
   const mimeType = recording.mimeType || 'x-unknown'
   const content: Record<string, unknown> = { size: capture.size, mimeType }
   if (capture.state === 'failed' && !recording.response?.status) return content
-  const bytes = concat(capture.chunks, capture.kept)
+  const bytes = concatBytes(capture.chunks, capture.kept)
   const truncated = capture.kept < capture.size
   if (bytes.length > 0) {
     if (isText(recording.mimeType, bytes)) content.text = redactBody(recorder, decodeText(bytes, recording.mimeType), recording.mimeType, truncated || capture.state !== 'done')
@@ -466,16 +467,6 @@ function contentOf(recorder: HarRecorder, recording: Recording): Record<string, 
   return content
 }
 
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const bytes = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
-}
 
 /** Media types whose bodies are text (others are kept as base64). */
 const TEXT_TYPE = /^text\/|[/+](?:json|xml)\b|javascript|ecmascript|x-www-form-urlencoded|graphql|yaml|csv/i

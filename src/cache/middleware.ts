@@ -18,6 +18,7 @@
  */
 import CachePolicy from 'http-cache-semantics'
 import { withBody } from '../body-response'
+import { concatBytes } from '../bytes'
 import { callStateOf, kCall } from '../layer'
 import type { CacheContext, StoredResponse } from '../adapter'
 import type { CallState, Middleware } from '../layer'
@@ -588,7 +589,7 @@ function recording(response: Response, limit: number, write: (body: Uint8Array) 
         return
       }
       if (chunk.done) {
-        if (chunks) await write(concat(chunks, size))
+        if (chunks) await write(concatBytes(chunks, size))
         controller.close()
         return
       }
@@ -609,13 +610,3 @@ function recording(response: Response, limit: number, write: (body: Uint8Array) 
   return withBody(response, body)
 }
 
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
-}
