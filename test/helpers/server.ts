@@ -722,6 +722,8 @@ interface Cacheable {
   /** Answers 503 from now on (`POST /cache/:name/break`). */
   broken?: boolean
   version: number
+  /** The Last-Modified of the resource (?lm=1). */
+  modified: string
   served: number
   notModified: number
   requests: number
@@ -730,7 +732,8 @@ interface Cacheable {
 /** `/cache/:name` (see the module's comment). */
 function serveCacheable(req: IncomingMessage, res: ServerResponse, url: URL, parts: string[], state: State): void {
   const name = parts[1] ?? ''
-  const item = state.cacheables.get(name) ?? { version: 1, served: 0, notModified: 0, requests: 0 }
+  // Last-Modified: an hour before the resource was first asked for, whole seconds, the same from then on.
+  const item = state.cacheables.get(name) ?? { version: 1, served: 0, notModified: 0, requests: 0, modified: new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000).toUTCString() }
   state.cacheables.set(name, item)
   if (parts[2] === 'stats') return send(res, 200, { served: item.served, notModified: item.notModified, requests: item.requests })
   if (parts[2] === 'break') {
@@ -751,7 +754,7 @@ function serveCacheable(req: IncomingMessage, res: ServerResponse, url: URL, par
   if (cc !== null) headers['cache-control'] = cc
   const etag = `"${name}-v${item.version}"`
   if (query.has('etag')) headers.etag = etag
-  const modified = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000).toUTCString()
+  const modified = item.modified
   if (query.has('lm')) headers['last-modified'] = modified
   if (query.has('vary')) headers.vary = query.get('vary')!
   if (query.has('expires')) headers.expires = new Date(Date.now() + Number(query.get('expires')) * 1000).toUTCString()
