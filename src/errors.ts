@@ -393,6 +393,51 @@ export class ParseError extends FetchError {
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('ParseError')
 }
 
+/** One issue of a failed `schema` (Standard Schema's), its path as keys. */
+export interface SchemaIssue {
+  /** What the schema library says (its own words: a library may quote the value it got). */
+  readonly message: string
+  /** Where in the body, outermost key first (empty: the body itself). */
+  readonly path: ReadonlyArray<PropertyKey>
+}
+
+/**
+ * The parsed body did not match the call's `schema` (a Standard Schema: zod, valibot, arktype…):
+ * never retried. The message names the paths of the issues, never a value of the body; `issues`
+ * has what the schema library said.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await session('/users/1', { schema: User })
+ * }
+ * catch (error) {
+ *   if (error instanceof SchemaError) console.log(error.issues.map(issue => issue.path.join('.')))
+ * }
+ * ```
+ */
+export class SchemaError extends FetchError {
+  /** The HTTP status of the response whose body did not match. */
+  declare status: number
+  /** The issues the schema reported. */
+  readonly issues: readonly SchemaIssue[]
+  /** The response (its body already read and parsed). */
+  declare response: FetchResponse<any>
+
+  constructor(issues: ReadonlyArray<{ message: string, path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }>, response: Response, details: ErrorDetails) {
+    const list = issues.map(issue => ({ message: issue.message, path: (issue.path ?? []).map(part => (typeof part === 'object' && part !== null ? part.key : part)) }))
+    const where = [...new Set(list.map(issue => issue.path.length === 0 ? '(the body)' : issue.path.map(String).join('.')))]
+    const shown = where.slice(0, 5).join(', ') + (where.length > 5 ? `, and ${where.length - 5} more` : '')
+    super(`${describeRequest(details.method, details.request)}: ${response.status}: the response body does not match the schema (${list.length} ${list.length === 1 ? 'issue' : 'issues'}, at ${shown})`)
+    init(this, 'SchemaError', details)
+    this.status = response.status
+    this.issues = list
+    Object.defineProperty(this, 'response', { value: response, enumerable: false, configurable: true, writable: true })
+  }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('SchemaError')
+}
+
 /** An error thrown by the caller's own code (a hook, `shouldRetry`): passed through untouched and never retried. */
 export interface HookFailure {
   failed: boolean

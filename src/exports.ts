@@ -10,11 +10,12 @@ export {
   NetworkError,
   ParseError,
   RedirectError,
+  SchemaError,
   SessionClosedError,
   TimeoutError,
   UnsupportedOptionError,
 } from './errors'
-export type { ErrorDetails, RedirectErrorCode, TimeoutPhase } from './errors'
+export type { ErrorDetails, RedirectErrorCode, SchemaIssue, TimeoutPhase } from './errors'
 export { CookieStoreError } from './cookies/stores/errors'
 export type { CookieStoreErrorCode } from './cookies/stores/errors'
 export { NETWORK_ERROR_CODES } from './network-errors'

@@ -18,6 +18,7 @@
  * Only own properties are read, so a polluted `Object.prototype` is never taken for an option.
  */
 import { checkTimeout } from './retry'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { RequestOptions, RetryOptions, SessionHooks, TimeoutOptions } from './types'
 import { invalidOption } from './errors'
 import type { Level, MergeContext, ReadContext } from './layer'
@@ -46,6 +47,7 @@ const ENGINE_KEYS: readonly string[] = [
   'timeout',
   'retry',
   'signal',
+  'schema',
   'fetch',
   'proxy',
   'tls',
@@ -80,6 +82,8 @@ export interface OptionLayer {
   timeout: TimeoutOptions | false | undefined
   /** The signals of this level (any of them aborts the call). */
   signals: AbortSignal[]
+  /** The Standard Schema the parsed body must match (the later level's wins). */
+  schema: StandardSchemaV1 | undefined
   /** Each layer's options (what its `read` returned, or its `merge` made), by layer name. */
   layers: Readonly<Record<string, unknown>>
   /** Every other option, own keys only. */
@@ -139,6 +143,7 @@ export function toLayer(options: RequestOptions | undefined, headers?: Headers, 
     retry: checkRetry(own<RequestOptions['retry']>(source, 'retry')),
     timeout: normalizeTimeout(timeout),
     signals: signal ? [signal] : [],
+    schema: checkSchema(own<unknown>(source, 'schema')),
     layers: readLayers(source, { level: read.level, origin, stateless: read.stateless === true }),
     rest,
   }
@@ -165,6 +170,14 @@ function readLayers(source: object, context: ReadContext): Readonly<Record<strin
     if (value !== undefined) (layers ??= Object.create(null) as Record<string, unknown>)[spec.name] = value
   }
   return layers ?? NO_LAYER_OPTIONS
+}
+
+/** A Standard Schema (zod, valibot, arktype…: `schema['~standard'].validate`), or `undefined`. */
+function checkSchema(schema: unknown): StandardSchemaV1 | undefined {
+  if (schema === undefined) return undefined
+  const standard = (schema as { '~standard'?: { validate?: unknown } } | null)?.['~standard']
+  if (typeof standard?.validate !== 'function') throw invalidOption('schema', '`schema` must be a Standard Schema (zod, valibot, arktype…): an object with `~standard.validate`')
+  return schema as StandardSchemaV1
 }
 
 function checkRetry(retry: RequestOptions['retry']): RequestOptions['retry'] {
@@ -221,6 +234,7 @@ export function mergeLevels(levels: readonly OptionLayer[], headers: Headers | u
   let origin: string | undefined
   let query: Record<string, unknown> | undefined
   let retry: OptionLayer['retry']
+  let schema: OptionLayer['schema']
   const timeouts: Array<TimeoutOptions | false> = []
   const signals: AbortSignal[] = []
   for (const item of levels) {
@@ -230,6 +244,7 @@ export function mergeLevels(levels: readonly OptionLayer[], headers: Headers | u
     }
     if (item.query) query = Object.assign(query ?? Object.create(null), item.query)
     retry = mergeRetry(retry, item.retry)
+    if (item.schema !== undefined) schema = item.schema
     if (item.timeout !== undefined) timeouts.push(item.timeout)
     signals.push(...item.signals)
   }
@@ -247,6 +262,7 @@ export function mergeLevels(levels: readonly OptionLayer[], headers: Headers | u
     retry,
     timeout,
     signals,
+    schema,
     layers: mergeLayerOptions(levels, { level, origin }),
     rest: Object.assign(Object.create(null), ...levels.map(item => item.rest)),
   }

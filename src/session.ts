@@ -8,7 +8,8 @@ import type { Adapter, Transport } from './adapter'
 import { Call, credentialHeaderNames, describeInput, isRequest, encodeBody, recordFailure, requestBody, resolveCall, SESSION_WIDE_KEYS } from './call'
 import { createClient, isClosed, recompose } from './client'
 import type { Client } from './client'
-import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, NetworkError, SessionClosedError } from './errors'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import { abortError, classify, HTTPError, InvalidRequestError, invalidOption, NetworkError, SchemaError, SessionClosedError } from './errors'
 import { flushStore } from './cookies/layer'
 import { logRetry } from './debug'
 import type { DebugLog } from './debug'
@@ -263,12 +264,28 @@ function send(client: Client, input: FetchRequest, options: RequestOptions | und
   }
 }
 
-/** The call, its body known: its deadline and ofetch's options, then the attempts. */
+/** The call, its body known: its deadline and ofetch's options, then the attempts (and the schema, if any). */
 function start(call: Call, body: unknown): Promise<FetchResponse<any>> {
+  const { schema } = call.options
+  if (schema && call.rest.responseType === 'stream') throw invalidOption('schema', 'a `schema` validates a parsed body: it cannot take `responseType: \'stream\'`')
   encodeBody(call, body)
   call.deadline = new Deadline(call.options.signals, call.timeouts.total, call.client.closeSignals)
   call.fetchOptions = ofetchOptions(call)
-  return runAttempts(call)
+  const answer = runAttempts(call)
+  return schema ? answer.then(response => validated(call, schema, response)) : answer
+}
+
+/**
+ * The parsed body through the call's Standard Schema: its output replaces it (a transforming
+ * schema's too); issues reject with `SchemaError`, after the attempts, so never retried. An error
+ * status resolved by `ignoreResponseError` is not validated (its body is an error's).
+ */
+async function validated(call: Call, schema: StandardSchemaV1, response: FetchResponse<any>): Promise<FetchResponse<any>> {
+  if (response.status >= 400) return response
+  const result = await schema['~standard'].validate(response._data)
+  if (result.issues) throw new SchemaError(result.issues, response, { ...call.details })
+  response._data = result.value
+  return response
 }
 
 /** The attempt loop: one `attempt()` per try, `classify()` its failure, `nextDelay()` and the wait, until an answer. */

@@ -6,6 +6,7 @@
 import type { CookieJar } from 'tough-cookie'
 import type { FetchError, FetchResponse, RedirectHop, Timings } from './fetch-error'
 import type { CacheStore } from './cache/store'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 
 /** The `fetch` signature every layer and transport speaks. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
@@ -370,6 +371,12 @@ export interface RequestOptions<R extends ResponseType = ResponseType, T = any> 
    * runtime; without one, passed to the platform's fetch as it is.
    */
   cache?: CacheMode
+  /**
+   * A Standard Schema (zod, valibot, arktype…) the parsed body must match: the call resolves to
+   * the schema's output (a transforming schema's too), and is typed by it; a mismatch rejects with
+   * `SchemaError`, never retried. Not applied to an error status that `ignoreResponseError` resolves.
+   */
+  schema?: StandardSchemaV1
   /** Joined in front of relative request URLs. */
   baseURL?: string
   /**
@@ -611,12 +618,21 @@ export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' 
   cache?: CacheMode
 }
 
+/**
+ * What a call with options `O` resolves to when they give a `schema`: the schema's output; `any`
+ * for options typed `any` or `never` (a cast), as a call without a schema.
+ */
+export type SchemaOutput<O> = [O] extends [never] ? any : 0 extends (1 & O) ? any : O extends { schema: infer S extends StandardSchemaV1 } ? StandardSchemaV1.InferOutput<S> : any
+
 /** The callable request function shared by `$fetch` and sessions. */
 export interface $Fetch {
+  /** Sends a request and resolves to the parsed body, validated by `schema` and typed by its output. */
+  <O extends RequestOptions & { schema: StandardSchemaV1 }>(request: FetchRequest, options: O): Promise<SchemaOutput<O>>
   /** Sends a request and resolves to the parsed body. */
   <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>): Promise<ResponseBody<R, T>>
-  /** Sends a request and resolves to the `Response`, with the parsed body on `_data`. */
-  raw: <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>
+  /** Sends a request and resolves to the `Response`, with the parsed body on `_data` (validated by `schema`, if given). */
+  raw: (<O extends RequestOptions & { schema: StandardSchemaV1 }>(request: FetchRequest, options: O) => Promise<FetchResponse<SchemaOutput<O>>>)
+    & (<T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>)
   /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
   native: Fetch
   /**
@@ -627,7 +643,8 @@ export interface $Fetch {
 }
 
 /** A verb helper: `session.get(url, opts)` is `session(url, { ...opts, method: 'GET' })`. */
-export type VerbMethod = <T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<ResponseBody<R, T>>
+export type VerbMethod = (<O extends Omit<RequestOptions, 'method'> & { schema: StandardSchemaV1 }>(request: FetchRequest, options: O) => Promise<SchemaOutput<O>>)
+  & (<T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: Omit<RequestOptions<R>, 'method'>) => Promise<ResponseBody<R, T>>)
 
 /**
  * `[Symbol.asyncDispose]()` (what `await using` calls), where the project's lib declares

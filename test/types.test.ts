@@ -2,6 +2,8 @@
  * The public types, checked by the compiler (`npm run typecheck` runs on this file; the `it` blocks
  * only make vitest list it). A change that loosens or breaks them fails the build.
  */
+import * as v from 'valibot'
+import { z } from 'zod'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { CookieJar } from 'tough-cookie'
 import { $fetch, createSession, FetchError, HTTPError, TimeoutError } from '../src/index'
@@ -26,6 +28,18 @@ describe('public types', () => {
     expectTypeOf(session('/file', { responseType: 'stream' })).toEqualTypeOf<Promise<ReadableStream<Uint8Array>>>()
     expectTypeOf(session.raw<User>('/me')).toEqualTypeOf<Promise<FetchResponse<User>>>()
     expectTypeOf($fetch<User>('https://api.example.com/me')).toEqualTypeOf<Promise<User>>()
+
+    // a schema types the call by its output (a transforming one's too), in zod and valibot
+    const ZodUser = z.object({ id: z.number(), name: z.string() }).transform(user => ({ ...user, label: `#${user.id}` }))
+    type Labelled = { id: number, name: string, label: string }
+    expectTypeOf(session('/me', { schema: ZodUser })).toEqualTypeOf<Promise<Labelled>>()
+    expectTypeOf(session.get('/me', { schema: ZodUser })).toEqualTypeOf<Promise<Labelled>>()
+    expectTypeOf(session.raw('/me', { schema: ZodUser })).toEqualTypeOf<Promise<FetchResponse<Labelled>>>()
+    expectTypeOf($fetch('https://api.example.com/me', { schema: ZodUser, query: { full: 1 } })).toEqualTypeOf<Promise<Labelled>>()
+    const ValibotCount = v.pipe(v.string(), v.transform(Number))
+    expectTypeOf(session.post('/count', { schema: ValibotCount, body: { a: 1 } })).toEqualTypeOf<Promise<number>>()
+    // options typed any (or cast) stay any, as without a schema
+    expectTypeOf(session('/me', {} as any)).toEqualTypeOf<Promise<any>>()
     expectTypeOf<FetchResponse<User>['_data']>().toEqualTypeOf<User | undefined>()
     expectTypeOf<FetchResponse<User>['history']>().toEqualTypeOf<RedirectHop[] | undefined>()
     // a type argument wins over responseType, and options typed as RequestOptions are accepted

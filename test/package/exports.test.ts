@@ -167,6 +167,7 @@ describe('exports', () => {
         "ParseError",
         "RETRY_DEFAULTS",
         "RedirectError",
+        "SchemaError",
         "SessionClosedError",
         "TimeoutError",
         "UnsupportedOptionError",

@@ -51,9 +51,10 @@ describe('package hygiene', () => {
     // browser's, whose cache is the browser's, 26.0 KB with the cache option, the modes and a
     // createMemoryCacheStore() that keeps nothing (so isomorphic code bundles): 27 KB. Issue 16 added
     // tracing, the debug log, timings (Resource Timing in browsers) and the HAR recorder, which the
-    // browser build leaves out (its devtools record): 28.3 KB and 96.6 KB, so 29 KB and 97 KB.
-    ['browser', 'dist/adapters/browser.js', ['browser'], 29 * 1024],
-    ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 97 * 1024],
+    // browser build leaves out (its devtools record): 28.3 KB and 96.6 KB, so 29 KB and 97 KB. Then
+    // `schema` (SchemaError) and `session.paginate()` (issue 17): 28.7 KB and 97.0 KB, so 30 KB and 98 KB.
+    ['browser', 'dist/adapters/browser.js', ['browser'], 30 * 1024],
+    ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 98 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
     const output = await build({ entryPoints: [join(root, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', conditions, logLevel: 'error' })
