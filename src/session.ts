@@ -20,6 +20,7 @@ import { isStaleConnectionError } from './network-errors'
 import { parseMountPrefix } from './mounts'
 import type { Mount } from './mounts'
 import { ofetchOptions } from './ofetch-bridge'
+import { paginate } from './paginate'
 import { mergeLevels, own, ownRecord, toLayer } from './options'
 import { nextDelay, resolveRetry, retriesNetworkError, retryContext } from './retry'
 import { Deadline, NEVER_ABORTED, raceSignal, releaseWhenDone, sleep } from './timeout'
@@ -31,6 +32,7 @@ import type {
   FetchRequest,
   FetchResponse,
   MountOptions,
+  PaginateOptions,
   RequestOptions,
   RetryContext,
   Session,
@@ -108,6 +110,7 @@ function createStateless(client: Client): $Fetch {
   const $fetch = (<T>(input: FetchRequest, options?: RequestOptions) => send(client, input, options).then(response => response._data as T)) as $Fetch
   $fetch.raw = ((input: FetchRequest, options?: RequestOptions) => send(client, input, options)) as $Fetch['raw']
   $fetch.native = (input, init) => sendNative(client, input, init)
+  $fetch.paginate = ((input: FetchRequest, options?: PaginateOptions) => paginate($fetch, input, options)) as $Fetch['paginate']
   $fetch.create = (defaults?: RequestOptions) => {
     refuseRequestOnly(defaults ?? {}, '$fetch.create()')
     for (const key of SESSION_WIDE_KEYS) {

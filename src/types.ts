@@ -624,6 +624,19 @@ export interface MountOptions extends Omit<RequestOptions, 'baseURL' | 'signal' 
  */
 export type SchemaOutput<O> = [O] extends [never] ? any : 0 extends (1 & O) ? any : O extends { schema: infer S extends StandardSchemaV1 } ? StandardSchemaV1.InferOutput<S> : any
 
+/** Options of `paginate()`: a page's request options, and how to walk the pages. */
+export interface PaginateOptions<T = any, I = T> extends RequestOptions {
+  /**
+   * The next page's URL from a page's response (and its index, from 0), or nothing to stop.
+   * Default: the `Link` header's `rel="next"` target (RFC 8288), relative to the page's final URL.
+   */
+  next?: (response: FetchResponse<T>, page: number) => string | URL | undefined | null | false | Promise<string | URL | undefined | null | false>
+  /** The most pages fetched. @default 1000 */
+  maxPages?: number
+  /** The items of a page, yielded one by one instead of the pages. */
+  items?: (data: T, response: FetchResponse<T>) => Iterable<I>
+}
+
 /** The callable request function shared by `$fetch` and sessions. */
 export interface $Fetch {
   /** Sends a request and resolves to the parsed body, validated by `schema` and typed by its output. */
@@ -635,6 +648,19 @@ export interface $Fetch {
     & (<T = any, R extends ResponseType = ResponseType>(request: FetchRequest, options?: RequestOptions<R>) => Promise<FetchResponse<ResponseBody<R, T>>>)
   /** The plain fetch underneath (cookies and redirects on a session, no retries, deadlines or parsing). */
   native: Fetch
+  /**
+   * The pages of a listing, as an async iterator: each page a call (cookies, auth, retries,
+   * limits), the next one from `Link: rel="next"` or `next(response)`; stops with no next page, at
+   * a URL already fetched, and at `maxPages`; a page on another origin is asked without
+   * credentials. With `items`, yields each page's items instead.
+   *
+   * @example
+   * ```ts
+   * for await (const repo of session.paginate<Repo[], Repo>('/user/repos', { items: page => page })) console.log(repo.name)
+   * ```
+   */
+  paginate: (<T = any, I = any>(request: FetchRequest, options: PaginateOptions<T, I> & { items: (data: T, response: FetchResponse<T>) => Iterable<I> }) => AsyncIterableIterator<I>)
+    & (<T = any>(request: FetchRequest, options?: PaginateOptions<T>) => AsyncIterableIterator<T>)
   /**
    * A new stateless `$fetch` with these defaults (and layers of its own: `use`). Not `body` nor
    * `method`, which belong to one request (an `InvalidRequestError` names them).

@@ -29,6 +29,8 @@ describe('public types', () => {
     expectTypeOf(session.raw<User>('/me')).toEqualTypeOf<Promise<FetchResponse<User>>>()
     expectTypeOf($fetch<User>('https://api.example.com/me')).toEqualTypeOf<Promise<User>>()
 
+    // Type-only from here to `typeOnly`'s end: never called, so no request is sent (checked by tsc).
+    const typeOnly = (): void => {
     // a schema types the call by its output (a transforming one's too), in zod and valibot
     const ZodUser = z.object({ id: z.number(), name: z.string() }).transform(user => ({ ...user, label: `#${user.id}` }))
     type Labelled = { id: number, name: string, label: string }
@@ -38,8 +40,14 @@ describe('public types', () => {
     expectTypeOf($fetch('https://api.example.com/me', { schema: ZodUser, query: { full: 1 } })).toEqualTypeOf<Promise<Labelled>>()
     const ValibotCount = v.pipe(v.string(), v.transform(Number))
     expectTypeOf(session.post('/count', { schema: ValibotCount, body: { a: 1 } })).toEqualTypeOf<Promise<number>>()
+    // paginate: the pages, or with items() the items
+    interface Page { items: number[] }
+    expectTypeOf(session.paginate<Page>('/pages')).toEqualTypeOf<AsyncIterableIterator<Page>>()
+    expectTypeOf(session.paginate('/pages', { items: (page: Page) => page.items })).toEqualTypeOf<AsyncIterableIterator<number>>()
     // options typed any (or cast) stay any, as without a schema
     expectTypeOf(session('/me', {} as any)).toEqualTypeOf<Promise<any>>()
+    }
+    expect(typeof typeOnly).toBe('function')
     expectTypeOf<FetchResponse<User>['_data']>().toEqualTypeOf<User | undefined>()
     expectTypeOf<FetchResponse<User>['history']>().toEqualTypeOf<RedirectHop[] | undefined>()
     // a type argument wins over responseType, and options typed as RequestOptions are accepted
