@@ -78,6 +78,9 @@ function hostOf(href: string): string {
   }
 }
 
+/** The property that keeps a held body's wrapper from being collected while the engine reads it (see `holdUntilDone`). */
+const HELD: unique symbol = Symbol('fetch-session.held') as never
+
 /** `response`, whose body gives `release` back once it is done (see `withLimit`). */
 function holdUntilDone(response: Response, release: () => void, signal: AbortSignal, method: string | undefined): Response {
   const body = response.body
@@ -125,7 +128,11 @@ function holdUntilDone(response: Response, release: () => void, signal: AbortSig
   }), { highWaterMark: 0 })
   if (collected && !released) {
     token = {}
-    // The stream, not the response: a caller may keep the body and drop the response.
+    // The stream, not the response: a caller may keep the body and drop the response. In browsers
+    // a stream is a wrapper of the engine's own object, and V8 collects a wrapper nobody changed as
+    // soon as script holds no reference to it, while the engine keeps reading through it (Chromium
+    // gave the slot back early, about one call in twenty): a property of ours marks it changed.
+    Object.defineProperty(held, HELD, { value: true })
     collected.register(held, done, token)
   }
   return withBody(response, held)
