@@ -10,6 +10,7 @@
  * @module
  */
 import { invalidOption } from './errors'
+import { originOf } from './options'
 import { own } from './own'
 import type { FetchRequest, FetchResponse, PaginateOptions, RequestOptions } from './types'
 
@@ -63,15 +64,6 @@ function withoutCredentials(request: RequestOptions): RequestOptions {
   for (const name of Object.keys(CREDENTIAL_HEADERS)) headers.delete(name)
   // `null` removes the session's own too (the headers merge: a null value removes an earlier level's).
   return { ...request, auth: false, headers: { ...Object.fromEntries(headers), ...CREDENTIAL_HEADERS } }
-}
-
-function originOf(url: string): string | undefined {
-  try {
-    return new URL(url).origin
-  }
-  catch {
-    return undefined
-  }
 }
 
 /** The target of the `Link` header's `rel="next"` link (RFC 8288: several links, several relation types each), if any. */

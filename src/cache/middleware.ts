@@ -23,6 +23,7 @@ import { callStateOf, kCall } from '../layer'
 import type { CacheContext, StoredResponse } from '../adapter'
 import type { CallState, Middleware } from '../layer'
 import { inputURL, NULL_BODY_STATUSES } from '../http'
+import { originOf } from '../options'
 import { bare } from '../own'
 import { discard } from '../response-hooks'
 import { sha256Hex } from '../storage-keys'
@@ -403,15 +404,6 @@ function offlineMiss(lookup: Lookup): Response {
 function stripFragment(url: string): string {
   const hash = url.indexOf('#')
   return hash === -1 ? url : url.slice(0, hash)
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin
-  }
-  catch {
-    return 'null'
-  }
 }
 
 /** Request headers as the policy reads them: lower-case names, one string each. */
