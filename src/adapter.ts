@@ -112,6 +112,16 @@ export interface Adapter {
    * at once (Node: lifts its listener-count warning for that signal).
    */
   sharedSignal?: (signal: AbortSignal) => void
+  /**
+   * False where the platform refuses a streamed request body (browsers over HTTP/1.1): upload
+   * progress then sends the body sized, as it is, and reports its start and end only.
+   */
+  streamingUploads?: boolean
+  /**
+   * A stream of `length` bytes the platform sends with that `Content-Length` (workerd's
+   * `FixedLengthStream`), where a `Content-Length` header given with a stream body is dropped.
+   */
+  sizedStream?: (stream: ReadableStream<Uint8Array>, length: number) => ReadableStream<Uint8Array>
   /** Builds the cache's hits cheaply where the platform's `Response` is costly (Node); absent: `new Response()`. */
   storedResponse?: StoredResponse
 }

@@ -364,6 +364,23 @@ export interface DownloadProgress {
   done: boolean
 }
 
+/** What `onUploadProgress` receives. */
+export interface UploadProgress {
+  /** Bytes of the request body the platform has taken so far, on this send. */
+  loaded: number
+  /** The body's length (sent as `Content-Length`), when it is known: always but for a stream without one. */
+  total: number | undefined
+  /** `loaded / total` between 0 and 1, when `total` is known. */
+  ratio: number | undefined
+  /** True for the last call of a send, once its response has come (the server has the body). */
+  done: boolean
+  /**
+   * Which send of the call this is: 1, then 2 and on for a retry or a 307/308 replay, whose
+   * count starts again at 0 (its first event says so with `loaded: 0` and the new `attempt`).
+   */
+  attempt: number
+}
+
 /** Options of one request, also usable as session-wide defaults. */
 export interface RequestOptions<R extends ResponseType = ResponseType, T = any> extends Omit<RequestInit, 'body' | 'headers' | 'redirect' | 'signal' | 'cache'>, SessionHooks<T, R> {
   /**
@@ -432,6 +449,23 @@ export interface RequestOptions<R extends ResponseType = ResponseType, T = any> 
   auth?: AuthOptions | false
   /** Called as the response body arrives, and once more when it is complete. */
   onDownloadProgress?: (progress: DownloadProgress) => void
+  /**
+   * Called as the request body is sent: once with `loaded: 0`, as each 64 KiB piece is taken by
+   * the platform, and once `done` when the response has come; again from 0 for each retry and
+   * 307/308 replay (`attempt`). On Node, Deno and Bun the body is streamed to report it (Deno
+   * sends it chunked, dropping `Content-Length`); in browsers, which refuse streamed uploads over
+   * HTTP/1.1, there are two events, 0 and `done`.
+   */
+  onUploadProgress?: (progress: UploadProgress) => void
+  /**
+   * Resume a GET whose body broke mid-way (a reset, the attempt's deadline) with `Range` and
+   * `If-Range`, when its response was resumable: `200` with `Accept-Ranges: bytes`, no
+   * `Content-Encoding`, and a strong `ETag` or a `Last-Modified`. Each resume is one of the
+   * call's retries (the retry policy decides, its delay applies). A `200` to the range request, a
+   * changed validator or a `Content-Range` that does not continue the body is never spliced: the
+   * body fails with the first error, and a buffered call is retried from 0. Default `true`.
+   */
+  resume?: boolean
   /**
    * The largest response body accepted, in bytes, counted after decompression (so a gzip bomb
    * stops there). Past it the call rejects with `BodyTooLargeError`. Off by default.

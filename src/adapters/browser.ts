@@ -51,6 +51,8 @@ function browserTransport(fetch: Fetch | undefined): Transport {
 const browserAdapter: Adapter = {
   name: 'browser',
   owns: { cookies: true, redirects: true, connections: true, cache: true },
+  // Chromium streams a request body over HTTP/2 only, Firefox and Safari not at all.
+  streamingUploads: false,
   createTransport(options, fetch) {
     refuseTransportOptions(options, 'browser', 'the browser owns connections, proxies and certificates', 'browsers')
     return browserTransport(fetch)

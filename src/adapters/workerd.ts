@@ -26,6 +26,12 @@ const workerdAdapter: Adapter = {
   },
   sharedTransport: fetch => fetchTransport(fetch, 'workerd'),
   createCookieJar,
+  // A stream body goes chunked, whatever Content-Length says, unless it is a FixedLengthStream's.
+  sizedStream(stream, length) {
+    const { readable, writable } = new (globalThis as unknown as { FixedLengthStream: new (length: number) => TransformStream<Uint8Array, Uint8Array> }).FixedLengthStream(length)
+    stream.pipeTo(writable).catch(() => {})
+    return readable
+  },
 }
 
 const factory = createSessionFactory(workerdAdapter)
