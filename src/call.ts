@@ -47,6 +47,8 @@ export class Call implements ClassifyCall, RetryCall {
   /** True once a streamed body holds the deadline until the caller has read it. */
   streaming = false
   oneShotBody = false
+  /** Retries so far: the attempt loop's, and the resumes of a broken body (`CallState.reattempt`). */
+  retries = 0
 
   constructor(
     readonly client: Client,

@@ -112,8 +112,19 @@ export interface CallState {
   parseResponse: ((text: string) => unknown) | undefined
   /** How many requests the call has sent so far (the trace layer's resend count). */
   sent?: number
+  /**
+   * Set once the current attempt's final response has come (by the outermost layer): a connection
+   * that breaks after that, under its body, was not stale, so it is not sent again on that ground.
+   */
+  responded?: boolean
   /** Set by a layer whose answer no retry can change (the cache's `only-if-cached` miss): never retried. */
   final?: boolean
+  /**
+   * Set by the engine: asks to send the call again after `error` broke its response's body (the
+   * resume layer). It applies the retry policy to the error (its limit, its delay, `onRetry`),
+   * counts one retry, and gives the new attempt's signal; `undefined` when no retry may follow.
+   */
+  reattempt?: (error: unknown) => Promise<AbortSignal | undefined>
   /** Each layer's state for this call, by layer name (what its `prepare` returned; a layer may add its own later). */
   layers: Record<string, unknown>
 }

@@ -198,6 +198,7 @@ export const NETWORK_ERROR_MESSAGES: ReadonlyArray<readonly [runtime: string, me
   ['undici (Node), body interrupted', 'terminated'],
   // Chromium and Safari may name the host: "Failed to fetch (example.com)" (ky / is-network-error).
   ['Chromium', /^Failed to fetch(?: \(.+\))?$/],
+  ['Chromium, body interrupted', 'network error'],
   ['Firefox', 'NetworkError when attempting to fetch resource.'],
   ['Safari', /^Load failed(?: \(.+\))?$/],
   ['React Native, whatwg-fetch, happy-dom', 'Network request failed'],

@@ -52,6 +52,8 @@ export function withBodyWatch(): Middleware {
   return next => async (input, init) => {
     const response = await next(input, init)
     const state = callStateOf(init)
+    // The attempt has its answer: a connection that breaks from now on was not a stale one.
+    if (state) state.responded = true
     const options = state?.layers.bodyWatch as BodyWatchOptions | undefined
     const listener = options?.onDownloadProgress
     const limit = options?.maxBodySize

@@ -295,11 +295,14 @@ async function validated(call: Call, schema: StandardSchemaV1, response: FetchRe
 async function runAttempts(call: Call): Promise<FetchResponse<any>> {
   const { deadline } = call
   let staleRetried = false
+  // A resume is a retry: only a call that may retry can resume.
+  if (call.state.layers.resume && call.policy.limit > 0) call.state.reattempt = error => reattempt(call, error)
   try {
-    for (let retryCount = 0; ; retryCount++) {
+    for (; ; call.retries++) {
       const scope = deadline.attempt(call.timeouts.attempt)
       call.current = scope
       call.state.signal = scope.signal
+      call.state.responded = false
       let error: unknown
       /** The wait before retrying an error status that `ignoreResponseError` would resolve. */
       let statusRetryDelay: number | undefined
@@ -309,40 +312,68 @@ async function runAttempts(call: Call): Promise<FetchResponse<any>> {
         if (call.rest.ignoreResponseError && response.status >= 400 && response.status < 600) {
           error = new HTTPError(response, { ...call.details, options: call.fetchOptions })
           // A throwing shouldRetry is the caller's error: passed through as on the other path.
-          statusRetryDelay = await nextDelay(error, retryCount, call).catch(thrown => recordFailure(call.failure, thrown))
+          statusRetryDelay = await nextDelay(error, call.retries, call).catch(thrown => recordFailure(call.failure, thrown))
         }
-        if (statusRetryDelay === undefined) return keepDeadline(call, response, scope)
+        if (statusRetryDelay === undefined) return keepDeadline(call, response)
       }
       catch (caught) {
-        error = classify(caught, scope, call)
+        // A body that resumed is read under a later attempt's scope.
+        error = classify(caught, call.current, call)
       }
       finally {
-        if (!call.streaming) scope.dispose()
+        if (!call.streaming) {
+          scope.dispose()
+          call.current.dispose()
+        }
       }
       if (!staleRetried && isStale(call, error)) {
         staleRetried = true
-        retryCount--
+        call.retries--
         continue
       }
-      const delay = statusRetryDelay ?? await nextDelay(error, retryCount, call)
+      const delay = statusRetryDelay ?? await nextDelay(error, call.retries, call)
       if (delay === undefined) throw error
-      const log = call.state.layers.debug as DebugLog | undefined
-      if (log) logRetry(log, retryCount + 1, call.policy.limit, call.method, call.url.href, delay, error)
-      if (call.hooks.onRetry) {
-        const context = retryContext(call, error, retryCount, delay) as RetryContext
-        for (const hook of call.hooks.onRetry) await hook(context)
-      }
-      try {
-        await sleep(delay, deadline.signal)
-      }
-      catch {
-        throw abortError(deadline.kind, call)
-      }
+      await pause(call, error, delay)
     }
   }
   finally {
     if (!call.streaming) deadline.dispose()
   }
+}
+
+/** Before retry number `call.retries + 1`: the debug line, the `onRetry` hooks, then the wait (cut short by the deadline). */
+async function pause(call: Call, error: unknown, delay: number): Promise<void> {
+  const log = call.state.layers.debug as DebugLog | undefined
+  if (log) logRetry(log, call.retries + 1, call.policy.limit, call.method, call.url.href, delay, error)
+  if (call.hooks.onRetry) {
+    const context = retryContext(call, error, call.retries, delay) as RetryContext
+    for (const hook of call.hooks.onRetry) await hook(context)
+  }
+  try {
+    await sleep(delay, call.deadline.signal)
+  }
+  catch {
+    throw abortError(call.deadline.kind, call)
+  }
+}
+
+/**
+ * `CallState.reattempt`: the resume layer's retry of a body that broke. The policy decides as for
+ * any retry (the error classified under the attempt it broke in); the retry is counted, waited
+ * for, and has a new attempt deadline, whose signal the range request is sent with.
+ */
+async function reattempt(call: Call, caught: unknown): Promise<AbortSignal | undefined> {
+  const current = call.current!
+  const error = classify(caught, current, call)
+  const delay = await nextDelay(error, call.retries, call)
+  if (delay === undefined) return undefined
+  await pause(call, error, delay)
+  call.retries++
+  current.dispose()
+  const scope = call.deadline.attempt(call.timeouts.attempt)
+  call.current = scope
+  call.state.signal = scope.signal
+  return scope.signal
 }
 
 /**
@@ -364,15 +395,18 @@ function attempt(call: Call, scope: AttemptScope): Promise<FetchResponse<any>> {
  * The answer, whose streamed body keeps the deadline until the caller has read it; a read that
  * fails because the session was closed rejects with SessionClosedError.
  */
-function keepDeadline(call: Call, response: FetchResponse<any>, scope: AttemptScope): FetchResponse<any> {
+function keepDeadline(call: Call, response: FetchResponse<any>): FetchResponse<any> {
   const data = response._data as ReadableStream<Uint8Array> | undefined
   const { deadline } = call
   if (data && typeof (data as ReadableStream).getReader === 'function' && deadline.signal !== NEVER_ABORTED) {
     call.streaming = true
+    const first = call.current!
+    // The scope of the attempt that answered, and of any resume after it (`call.current`).
     response._data = releaseWhenDone(data, () => {
-      scope.dispose()
+      first.dispose()
+      call.current!.dispose()
       deadline.dispose()
-    }, readError => (scope.kind === 'closed' && scope.signal.aborted ? abortError('closed', call) : readError))
+    }, readError => (call.current!.kind === 'closed' && call.current!.signal.aborted ? abortError('closed', call) : readError))
   }
   return response
 }
@@ -380,8 +414,9 @@ function keepDeadline(call: Call, response: FetchResponse<any>, scope: AttemptSc
 /**
  * A kept-alive connection the server closed under an idempotent request: sent once more on a
  * fresh one, even with `retry: false` (aiohttp, urllib3; catalogue #95); never for POST or PATCH,
- * and not when the caller turned network-error retries off.
+ * not when the caller turned network-error retries off, and not once a response has come (a body
+ * that breaks is no stale connection: the retry policy, or the resume, decides).
  */
 function isStale(call: Call, error: unknown): boolean {
-  return call.policy.networkErrors && error instanceof NetworkError && retriesNetworkError(error.code) && IDEMPOTENT_METHODS.has(call.method) && !call.oneShotBody && !call.deadline.signal.aborted && isStaleConnectionError(error.cause)
+  return !call.state.responded && call.policy.networkErrors && error instanceof NetworkError && retriesNetworkError(error.code) && IDEMPOTENT_METHODS.has(call.method) && !call.oneShotBody && !call.deadline.signal.aborted && isStaleConnectionError(error.cause)
 }

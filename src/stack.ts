@@ -1,8 +1,8 @@
 /**
  * The order of the session's layers, in one list (issue 13). Outermost first:
  *
- * body watch → redirects → debug log → auth → cookies → cache → the user's layers (`use`) →
- * limiter → trace → HAR → transport.
+ * body watch → redirects → download resume → debug log → auth → cookies → cache → the user's layers (`use`) →
+ * limiter → trace → HAR → upload progress → transport.
  *
  * The body watch sees the final response; the redirect layer follows every hop, so everything
  * under it sees each hop (auth and cookies act per hop; the user's layers see what goes on the
@@ -23,13 +23,16 @@ import { limitLayer } from './limit'
 import { traceLayer } from './trace'
 import { bodyWatchLayer } from './progress'
 import { redirectsLayer } from './redirect'
+import { resumeLayer } from './resume'
 import type { Fetch } from './types'
+import { uploadLayer } from './upload'
 import { userLayers } from './use'
 
 /** Every layer, outermost first. Their option keys are the session's own (never passed to ofetch or fetch). */
 export const LAYERS: readonly LayerSpec[] = Object.freeze([
   bodyWatchLayer,
   redirectsLayer,
+  resumeLayer,
   debugLayer,
   authLayer,
   cookiesLayer,
@@ -38,6 +41,7 @@ export const LAYERS: readonly LayerSpec[] = Object.freeze([
   limitLayer,
   traceLayer,
   harLayer,
+  uploadLayer,
 ])
 
 /** The composed layers of a client over `transport` (once per client, and again on `session.use()`). */
