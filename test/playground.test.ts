@@ -10,7 +10,7 @@ describe('playground', () => {
   it('runs every scenario of the seed article and exits cleanly', async () => {
     const started = Date.now()
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'playground/index.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 })
-    expect(stdout).toMatch(/\n16 scenarios, 16 ok\n?$/)
+    expect(stdout).toMatch(/\n18 scenarios, 18 ok\n?$/)
     expect(stdout).not.toContain('FAILED')
     for (const title of ['Stateless $fetch vs a session', 'Login, then a protected page', 'Connection pooling', 'Header persistence', 'Configuration persistence', 'retries with session.mount()', 'APIClient', 'CSRF token', 'Always close sessions', 'Timeouts', 'Error handling', 'A persistent session']) {
       expect(stdout).toContain(title)

@@ -10,6 +10,7 @@ import { requests } from './areas/requests'
 import { securityCookies } from './areas/security-cookies'
 import { securityCredentials } from './areas/security-credentials'
 import { timings } from './areas/timings'
+import { transfers } from './areas/transfers'
 import { transportArea } from './areas/transport'
 import type { SuiteArea } from './suite'
 
@@ -24,4 +25,5 @@ export const AREAS: readonly SuiteArea[] = [
   lifecycle,
   cache,
   timings,
+  transfers,
 ]

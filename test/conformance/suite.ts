@@ -50,6 +50,10 @@ export const FEATURES = {
   close: 'close() and await using',
   transport: 'transport options (proxy, tls, pool)',
   refusal: 'clear error for transport options the runtime cannot honour',
+  uploadProgress: 'upload progress (onUploadProgress), every body kind',
+  resume: 'download resume (Range + If-Range), never spliced',
+  schema: 'Standard Schema validation (schema)',
+  paginate: 'pagination (paginate(), Link rel="next")',
 } as const
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))

@@ -34,6 +34,16 @@
  *   /close-on-reuse         answers the first request of a connection, drops the connection on any later one
  *   /bytes/:n               n bytes of data
  *   /download?size=&chunk=&interval=   a large body sent chunk by chunk (for progress bars)
+ *   /pages/1?other=ORIGIN   paginated: /pages/1 links </pages/2>, which 302s to /pages/sub/2, linking <3>
+ *                           (relative: /pages/sub/3), linking ORIGIN/pages/4; each answers { page, url, authorization }
+ *   /slow-upload?pause=ms   reads the request body a chunk at a time, pausing between chunks; answers
+ *                           { contentLength, transferEncoding, contentType, received, sha256, parts }
+ *   /resumable/:name?size=N  N bytes (of the name's current version) with Accept-Ranges: bytes, answering
+ *                           `Range` (+ `If-Range`) with 206; the first `cuts` (default 1) answers (whole or
+ *                           ranges) break at `cut` (default 0.6) of their body: the socket destroyed, or with
+ *                           ?stall=1 left silent. ?etag=1|weak, ?lm=1 (validators), ?change=1 (a new
+ *                           version after the cut), ?ignore=1 (Range ignored), ?bad=1 (a 206 that starts a
+ *                           byte late); /resumable/:name/stats { requests: [{ range, ifRange, status }] }
  *   /gzip-bomb?size=N       N zero bytes, gzip-encoded (a decompression bomb)
  *   /conn                   { connection: id of this socket, request: nth request on it }
  *   /__hits/:key            how many times /flaky/:key (or any key given as ?key=) was hit
@@ -139,6 +149,7 @@ interface State {
   sessions: Map<string, string>
   tokens: Set<string>
   csrf: Map<string, string>
+  resumables: Map<string, Resumable>
   /** TCP connections accepted (before any TLS handshake). */
   tcp: number
   /** TLS handshakes that failed (`tlsClientError`). */
@@ -157,14 +168,22 @@ export interface ServerOptions {
 
 /** Starts the server on a free port, dual-stack. */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const state: State = { requests: [], hits: new Map(), cacheables: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map(), tcp: 0, failedHandshakes: 0 }
+  const state: State = { requests: [], hits: new Map(), cacheables: new Map(), resumables: new Map(), concurrency: new Map(), digestNonces: new Set(), sessions: new Map(), tokens: new Set(), csrf: new Map(), tcp: 0, failedHandshakes: 0 }
   const sockets = new Set<Socket>()
   let socketCount = 0
   const socketIds = new WeakMap<Socket, { id: number, requests: number }>()
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = []
-    req.on('data', chunk => chunks.push(chunk))
+    // /slow-upload reads as a slow server does: a chunk, then a pause.
+    const pause = req.url?.startsWith('/slow-upload') ? Number(new URL(req.url, 'http://x').searchParams.get('pause') ?? 20) : 0
+    req.on('data', (chunk) => {
+      chunks.push(chunk)
+      if (pause > 0) {
+        req.pause()
+        setTimeout(() => req.resume(), pause)
+      }
+    })
     req.on('end', () => {
       const info = socketIds.get(req.socket)!
       info.requests++
@@ -634,6 +653,28 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
       res.on('close', () => clearInterval(timer))
       return
     }
+    case 'slow-upload': {
+      const type = req.headers['content-type'] ?? ''
+      const answer = { contentLength: req.headers['content-length'] ?? null, transferEncoding: req.headers['transfer-encoding'] ?? null, contentType: type || null, received: seen.bytes.length, sha256: createHash('sha256').update(seen.bytes).digest('hex') }
+      if (!type.startsWith('multipart/form-data')) return send(res, 200, { ...answer, parts: null })
+      new Response(new Uint8Array(seen.bytes), { headers: { 'content-type': type } }).formData().then((form) => {
+        const fields = [...form].map(([name, value]) => [name, typeof value === 'string' ? value.length : value.size])
+        send(res, 200, { ...answer, parts: Object.fromEntries(fields) })
+      }, error => send(res, 400, { error: String(error) }))
+      return
+    }
+    case 'resumable':
+      return serveResumable(req, res, url, parts, state)
+    case 'pages': {
+      const other = url.searchParams.get('other') ?? ''
+      const query = `?other=${encodeURIComponent(other)}`
+      const page = (n: number, link?: string): void => send(res, 200, { page: n, url: url.href, authorization: req.headers.authorization ?? null }, link ? { link } : {})
+      if (path === '/pages/1') return page(1, `</pages/2${query}>; rel="next"`)
+      if (path === '/pages/2') return redirect(res, `/pages/sub/2${query}`, 302, {})
+      if (path === '/pages/sub/2') return page(2, `<3${query}>; rel="next"`)
+      if (path === '/pages/sub/3') return page(3, `<${other}/pages/4>; rel="next"`)
+      return page(4)
+    }
     case 'bytes': {
       const n = Number(parts[1] ?? 1024)
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) })
@@ -715,6 +756,74 @@ function route(state: State, req: IncomingMessage, res: ServerResponse, url: URL
     default:
       return send(res, 404, { error: 'not found', path })
   }
+}
+
+/** A /resumable/:name resource. */
+interface Resumable {
+  version: number
+  /** Whole answers still to break. */
+  cuts: number
+  requests: Array<{ range: string | null, ifRange: string | null, status: number }>
+}
+
+const resumableBodies = new Map<string, Buffer>()
+
+/** The bytes of version `version` of an N-byte resource: every byte depends on its offset and the version. */
+function resumableBody(size: number, version: number): Buffer {
+  const key = `${size}:${version}`
+  let body = resumableBodies.get(key)
+  if (!body) {
+    body = Buffer.alloc(size)
+    for (let i = 0; i < size; i++) body[i] = (i * 131 + (i >>> 9) * 7 + version * 59) & 255
+    resumableBodies.clear()
+    resumableBodies.set(key, body)
+  }
+  return body
+}
+
+/** `/resumable/:name` (see the module's comment). */
+function serveResumable(req: IncomingMessage, res: ServerResponse, url: URL, parts: string[], state: State): void {
+  const name = parts[1] ?? ''
+  const query = url.searchParams
+  const item = state.resumables.get(name) ?? { version: 1, cuts: Number(query.get('cuts') ?? 1), requests: [] }
+  state.resumables.set(name, item)
+  if (parts[2] === 'stats') return send(res, 200, { version: item.version, requests: item.requests })
+  const size = Number(query.get('size') ?? 1_048_576)
+  const body = resumableBody(size, item.version)
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'access-control-expose-headers': 'etag, last-modified, accept-ranges, content-range' }
+  const etag = query.get('etag') === 'weak' ? `W/"${name}-v${item.version}"` : `"${name}-v${item.version}"`
+  if (query.has('etag')) headers.etag = etag
+  const modified = new Date(Date.UTC(2026, 0, item.version)).toUTCString()
+  if (query.has('lm')) headers['last-modified'] = modified
+  const range = req.headers.range ?? null
+  const ifRange = (req.headers['if-range'] as string | undefined) ?? null
+  const matched = /^bytes=(\d+)-$/.exec(range ?? '')
+  const current = ifRange === null || ifRange === headers.etag || ifRange === headers['last-modified']
+  if (matched && current && !query.has('ignore')) {
+    const start = Number(matched[1]) + (query.has('bad') ? 1 : 0)
+    item.requests.push({ range, ifRange, status: 206 })
+    res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${size - 1}/${size}`, 'content-length': String(size - start) })
+    return answerResumable(req, res, body.subarray(start), item, query)
+  }
+  item.requests.push({ range, ifRange, status: 200 })
+  res.writeHead(200, { ...headers, 'content-length': String(size) })
+  answerResumable(req, res, body, item, query)
+}
+
+/** Sends `body`, or (while the resource has cuts left) its first `cut` part and then breaks. */
+function answerResumable(req: IncomingMessage, res: ServerResponse, body: Buffer, item: Resumable, query: URLSearchParams): void {
+  if (item.cuts <= 0) {
+    res.end(body)
+    return
+  }
+  item.cuts--
+  const cut = Math.floor(body.length * Number(query.get('cut') ?? 0.6))
+  res.write(body.subarray(0, cut), () => {
+    if (query.has('change')) item.version++
+    // Stalled: silent until the client gives up (or 30 s); otherwise the connection breaks.
+    if (query.has('stall')) setTimeout(() => req.socket.destroy(), 30_000).unref()
+    else setTimeout(() => req.socket.destroy(), 20)
+  })
 }
 
 /** What /cache/:name counts, per name. */
