@@ -63,8 +63,9 @@ export function withResume(pastPlatformCache: boolean): Middleware {
     const state = callStateOf(init)
     if (!state?.layers.resume || !state.reattempt) return next(input, init)
     return next(input, init).then((response) => {
-      const resumable = response.body ? resumableOf(response) : undefined
-      if (!resumable) return response
+      // The headers first: reading `body` turns a lean response's into a stream (Node's fast path).
+      const resumable = resumableOf(response)
+      if (!resumable || !response.body) return response
       const rangeInit: RequestInit = pastPlatformCache ? { ...init, cache: 'no-store' } : init!
       return withBody(response, resumingBody(response.body!, resumable, state, next, input, rangeInit))
     })
