@@ -16,7 +16,7 @@ export interface RedisClientLike {
   eval: (script: string, numberOfKeys: number, ...args: Array<string | number>) => Promise<unknown>
   evalsha: (sha: string, numberOfKeys: number, ...args: Array<string | number>) => Promise<unknown>
   get: (key: string) => Promise<string | null>
-  set: (key: string, value: string | number, ...args: Array<string | number>) => Promise<unknown>
+  set: (key: string, value: string) => Promise<unknown>
   zrem: (key: string, ...members: Array<string | number>) => Promise<number>
   pttl: (key: string) => Promise<number>
   /** ioredis's connection state: `ready`, `connecting`, `reconnecting`, `end`… */
