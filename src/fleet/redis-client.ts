@@ -30,31 +30,48 @@ class CommandTimeout extends Error {
   override name = 'CommandTimeout'
 }
 
-/** The same client, each command failing within `timeout` ms (waiting for a connection included). */
+/**
+ * The same client, each command failing within `timeout` ms, the wait for a connection included.
+ * Once a command failed while the client was not connected, the next ones fail at once until it
+ * is connected again: the waiters in line for a budget do not each wait out the timeout.
+ */
 export function timedClient(redis: RedisClientLike, timeout: number): RedisClientLike {
   // One listener for every command that waits for the connection (one each would pass Node's listener limit).
   let ready: Promise<void> | undefined
+  let unreachable = false
+  const whenReady = (): Promise<void> => ready ??= new Promise<void>((resolve) => {
+    redis.once!('ready', () => {
+      ready = undefined
+      unreachable = false
+      resolve()
+    })
+  })
   const connected = (): Promise<void> | undefined => {
     // Not connected (yet, or again): wait for the connection within the command's time, rather than fail at once a client without an offline queue.
     if (redis.status === undefined || redis.status === 'ready' || redis.status === 'wait' || !redis.once) return undefined
-    return ready ??= new Promise<void>((resolve) => {
-      redis.once!('ready', () => {
-        ready = undefined
-        resolve()
-      })
-    })
+    return whenReady()
+  }
+  const failed = (): void => {
+    if (redis.status === undefined || redis.status === 'ready' || !redis.once) return
+    unreachable = true
+    void whenReady()
   }
   const timed = <A extends unknown[], R>(command: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
     if (redis.status === 'end') return Promise.reject(new Error('the Redis client is closed (quit() or disconnect() was called)'))
+    if (unreachable && redis.status !== 'ready') return Promise.reject(new Error(`Redis is unreachable (client status: ${redis.status})`))
     return new Promise<R>((resolve, reject) => {
       let expired = false
       const timer = setTimeout(() => {
         expired = true
+        failed()
         reject(new CommandTimeout(`Redis did not answer within ${timeout} ms (client status: ${redis.status ?? 'unknown'})`))
       }, timeout)
       const send = (): void => {
         if (expired) return
-        command.apply(redis, args).then(resolve, reject).finally(() => clearTimeout(timer))
+        command.apply(redis, args).then(resolve, (error: unknown) => {
+          failed()
+          reject(error)
+        }).finally(() => clearTimeout(timer))
       }
       const waiting = connected()
       if (waiting) void waiting.then(send)
