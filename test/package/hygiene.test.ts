@@ -53,8 +53,10 @@ describe('package hygiene', () => {
     // tracing, the debug log, timings (Resource Timing in browsers) and the HAR recorder, which the
     // browser build leaves out (its devtools record): 28.3 KB and 96.6 KB, so 29 KB and 97 KB. Then
     // `schema` (SchemaError) and `session.paginate()` (issue 17): 29.3 KB and 97.6 KB, so 30 KB and 98 KB.
-    ['browser', 'dist/adapters/browser.js', ['browser'], 30 * 1024],
-    ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 98 * 1024],
+    // The fleet (issue 15: the option, the limiter's and the auth layer's hooks, FleetError; the Redis
+    // store is a subpath of its own): 30.4 KB and 98.5 KB, so 31 KB and 99 KB.
+    ['browser', 'dist/adapters/browser.js', ['browser'], 31 * 1024],
+    ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 99 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
     const output = await build({ entryPoints: [join(root, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', conditions, logLevel: 'error' })
