@@ -25,10 +25,11 @@ import * as s13 from './scenarios/13-persistent-session'
 import * as s14 from './scenarios/14-download-progress'
 import * as s15 from './scenarios/15-http-cache'
 import * as s16 from './scenarios/16-observability'
+import * as s19 from './scenarios/19-fleet'
 import { describeError, ms, section } from './util'
 import type { Scenario } from './util'
 
-const scenarios: Scenario[] = [s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s12, s13, s14, s15, s16]
+const scenarios: Scenario[] = [s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s12, s13, s14, s15, s16, s19]
 
 /** A scenario that takes longer than this is reported as failed, so the run always ends. */
 const SCENARIO_LIMIT_MS = 20_000
