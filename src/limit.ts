@@ -16,13 +16,12 @@ import type { LayerSpec, Middleware, ReadContext } from './layer'
 import { callStateOf } from './layer'
 import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
-import { invalidOption } from './errors'
+import { FleetError, invalidOption } from './errors'
 import { bare, own, ownRecord } from './own'
 import { inputURL, NULL_BODY_STATUSES } from './http'
-import { FleetError } from './errors'
 import { fleetOf } from './fleet/option'
 import { pauseOf } from './fleet/pause'
-import type { Fleet } from './types'
+import type { Fleet, FleetLimits } from './types'
 
 /**
  * Where the runtime has it, a slot whose body is garbage-collected unread is given back then (a
@@ -93,7 +92,8 @@ export function withLimit(limiter: Limiter): Middleware {
     try {
       response = await next(input, init)
       // Shared before the slot is given back: the next request of this process sees the pause.
-      await limiter.observe(host, response)
+      const pausing = limiter.observe(host, response)
+      if (pausing) await pausing
     }
     catch (error) {
       release()
@@ -193,7 +193,7 @@ export class Limiter {
   readonly #perHost: number
   readonly #interval: number
   /** With a fleet, the limits the fleet holds across its processes, and the fleet. */
-  readonly #fleet: { fleet: Fleet, limits: { concurrency: number, perHost: number, rps: number } } | undefined
+  readonly #fleet: { fleet: Fleet, limits: FleetLimits } | undefined
   readonly #queue: Waiter[] = []
   readonly #byHost = new Map<string, number>()
   #active = 0
@@ -214,13 +214,18 @@ export class Limiter {
    * Waits for a slot for `host`, here, then (with a fleet) in the fleet; the returned function
    * gives both back (call it exactly once).
    */
-  async acquire(host: string, signal: AbortSignal): Promise<() => void> {
-    const local = await this.#acquireLocal(host, signal)
-    if (!this.#fleet) return local
+  acquire(host: string, signal: AbortSignal): Promise<() => void> {
+    const local = this.#acquireLocal(host, signal)
+    // Without a fleet, no promise of ours more per request.
+    return this.#fleet ? this.#acquireShared(this.#fleet, local, host, signal) : local
+  }
+
+  async #acquireShared(shared: { fleet: Fleet, limits: FleetLimits }, waiting: Promise<() => void>, host: string, signal: AbortSignal): Promise<() => void> {
+    const local = await waiting
     try {
-      const shared = await this.#fleet.fleet.acquire(host, this.#fleet.limits, signal)
+      const release = await shared.fleet.acquire(host, shared.limits, signal)
       return () => {
-        shared()
+        release()
         local()
       }
     }
@@ -231,10 +236,10 @@ export class Limiter {
   }
 
   /** With a fleet: shares the pause a `429` or `503` asks for with `Retry-After` (or `RateLimit-Reset`). */
-  async observe(host: string, response: Response): Promise<void> {
-    if (!this.#fleet) return
+  observe(host: string, response: Response): Promise<void> | undefined {
+    if (!this.#fleet) return undefined
     const pause = pauseOf(response)
-    if (pause !== undefined) await this.#fleet.fleet.pause(host, pause)
+    return pause === undefined ? undefined : this.#fleet.fleet.pause(host, pause)
   }
 
   /**
