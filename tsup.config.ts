@@ -17,6 +17,9 @@ export default defineConfig({
     'cookies/stores/unstorage': 'src/cookies/stores/unstorage.ts',
     // The HTTP cache's stores other than the in-memory one (which the main entry has).
     'cache/unstorage': 'src/cache/unstorage.ts',
+    // The fleet on Redis (ioredis is the caller's); workerd and browsers get a stub that says why not.
+    'fleet/redis': 'src/fleet/redis.ts',
+    'fleet/redis-unsupported': 'src/fleet/redis-unsupported.ts',
   },
   format: ['esm'],
   // Declarations: every subpath's types (package.json `exports`) and the modules the store
@@ -35,6 +38,9 @@ export default defineConfig({
       'cache/unstorage': 'src/cache/unstorage.ts',
       // The cache store contract, shared by the main entry and cache/unstorage.
       'cache/store': 'src/cache/store.ts',
+      'fleet/redis': 'src/fleet/redis.ts',
+      // The fleet's contract, shared by the main entry and fleet/redis.
+      'fleet/contract': 'src/fleet/contract.ts',
     },
     compilerOptions: { types: ['node'] },
   },
@@ -44,7 +50,7 @@ export default defineConfig({
   sourcemap: false,
   splitting: true,
   treeshake: true,
-  external: ['ofetch', 'tough-cookie', 'undici', 'http-cache-semantics', /^node:/],
+  external: ['ofetch', 'tough-cookie', 'undici', 'http-cache-semantics', 'rate-limiter-flexible', 'redis-semaphore', /^node:/],
   // Keep `node:fs/promises` & co. as written: Deno resolves built-ins only with the prefix.
   removeNodeProtocol: false,
 })

@@ -27,10 +27,11 @@ import * as s15 from './scenarios/15-http-cache'
 import * as s16 from './scenarios/16-observability'
 import * as s17 from './scenarios/17-upload-progress'
 import * as s18 from './scenarios/18-resumed-download'
+import * as s19 from './scenarios/19-fleet'
 import { describeError, ms, section } from './util'
 import type { Scenario } from './util'
 
-const scenarios: Scenario[] = [s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s12, s13, s14, s15, s16, s17, s18]
+const scenarios: Scenario[] = [s01, s02, s03, s04, s05, s06, s07, s08, s09, s10, s11, s12, s13, s14, s15, s16, s17, s18, s19]
 
 /** A scenario that takes longer than this is reported as failed, so the run always ends. */
 const SCENARIO_LIMIT_MS = 20_000

@@ -3,15 +3,21 @@
  * and Digest (RFC 7616: MD5, SHA-256 and their -sess forms, qop=auth). It sits below the redirect
  * layer, so it sees every hop and adds credentials only to hops on the origin they were given
  * for: a redirect elsewhere never carries them, a redirect back gets them again.
+ *
+ * With a `fleet` (issue 15 item 3), the bearer refresh is the fleet's: one `refresh()` at a time
+ * across its processes, whose result the others read from the fleet's token record
+ * (`Fleet.refresh`); a process starts with the record's token when there is one.
  */
 import type { CallContext, LayerSpec, Middleware, MergeContext, ReadContext } from './layer'
-import { layerStateOf } from './layer'
-import { AuthError, invalidOption } from './errors'
+import { callStateOf, layerStateOf } from './layer'
+import { AuthError, FleetError, invalidOption } from './errors'
+import { fleetOf } from './fleet/option'
+import { raceSignal } from './timeout'
 import { isOneShotBody, setHeader } from './headers'
 import { md5Hex } from './md5'
 import { own } from './own'
 import { discard } from './response-hooks'
-import type { AuthOptions, BearerAuthOptions } from './types'
+import type { AuthOptions, BearerAuthOptions, Fleet, RefreshedToken } from './types'
 import { toBase64 } from './url'
 import { inputURL } from './http'
 import { debugLogOf, logRefresh } from './debug'
@@ -28,6 +34,10 @@ export interface CallAuth {
 export interface AuthState {
   /** The token from the last refresh (it replaces `bearer` from then on). */
   token?: string
+  /** The refresh token the last refresh returned (given to the next one). */
+  refreshToken?: string
+  /** With a fleet: the fleet's token record was read once (a process starts with the fleet's token). */
+  fleetRead?: boolean
   /** The refresh under way, which every concurrent 401 waits for (single flight). */
   refreshing?: Promise<string>
   /** How many refreshes ran (for tests and logs). */
@@ -136,7 +146,7 @@ export const authLayer: LayerSpec<AuthLevel, CallAuth> = {
   read: readAuth,
   merge: mergeAuth,
   prepare: prepareAuth,
-  create: () => withAuth(),
+  create: context => withAuth(fleetOf(context)),
 }
 
 /** The credentials of the call of `init`, if it has any. */
@@ -144,8 +154,8 @@ export function callAuthOf(init: RequestInit | undefined): CallAuth | undefined 
   return layerStateOf<CallAuth>(init, 'auth')
 }
 
-/** The auth layer. */
-export function withAuth(): Middleware {
+/** The auth layer; with a `fleet`, its refreshes are the fleet's. */
+export function withAuth(fleet?: Fleet): Middleware {
   return next => async (input, init = {}) => {
     const auth = callAuthOf(init)
     const url = inputURL(input)
@@ -165,7 +175,8 @@ export function withAuth(): Middleware {
     const { options, state } = auth
 
     if (isBearer(options)) {
-      const refresh = field(options, 'refresh') as (() => unknown) | undefined
+      const refresh = field(options, 'refresh') as Refresh | undefined
+      if (fleet && refresh && !state.fleetRead) await readFleetToken(fleet, state, url, method)
       const token = state.token ?? await provide(field(options, 'bearer') as BearerAuthOptions['bearer'], url, method)
       const sequence = ++state.sent
       const response = await send(`Bearer ${token}`)
@@ -174,7 +185,7 @@ export function withAuth(): Middleware {
       discard(response)
       const log = debugLogOf(init)
       if (log) logRefresh(log, method, url, response.status)
-      const fresh = await refreshToken(refresh, state, token, sequence, url, method)
+      const fresh = await refreshToken(refresh, state, token, sequence, url, method, fleet && { fleet, signal: callStateOf(init)?.signal ?? init.signal ?? undefined })
       const replay = await send(`Bearer ${fresh}`)
       if (replay.status !== 401) return accepted(state, fresh, replay)
       // One refresh per burst: a 401 to the token it gave is the end, whatever that token is.
@@ -225,12 +236,49 @@ async function provide(bearer: string | (() => unknown), url: string, method: st
   return token
 }
 
+/** `auth.refresh`, as the layer calls it. */
+type Refresh = (context: { refreshToken: string | undefined }) => unknown
+
+/** The fleet of a refresh, and the signal of the call that waits for it. */
+interface FleetRefresh {
+  fleet: Fleet
+  signal: AbortSignal | undefined
+}
+
+/** A process's first bearer request on a fleet: the fleet's token, if a refresh made one. */
+async function readFleetToken(fleet: Fleet, state: AuthState, url: string, method: string): Promise<void> {
+  let record
+  try {
+    record = await fleet.token()
+  }
+  catch (error) {
+    throw error instanceof FleetError ? error.forRequest(url, method) : error
+  }
+  state.fleetRead = true
+  if (record && state.token === undefined) {
+    state.token = record.token
+    state.refreshToken = record.refreshToken
+  }
+}
+
+/** Calls `refresh` with the refresh token of the last refresh; its token (and the next refresh token). */
+async function runRefresh(refresh: Refresh, refreshToken: string | undefined): Promise<RefreshedToken> {
+  const result = await refresh({ refreshToken })
+  if (typeof result === 'string' && result !== '') return { token: result }
+  const token = typeof result === 'object' && result !== null ? (result as RefreshedToken).token : undefined
+  if (typeof token !== 'string' || token === '') throw new TypeError('the refresh function did not return a token')
+  const next = (result as RefreshedToken).refreshToken
+  return next === undefined ? { token } : { token, refreshToken: String(next) }
+}
+
 /**
  * One refresh for many 401s: a request that failed with the token that is being (or was just)
  * replaced waits for that refresh instead of starting another; one that failed with the token a
- * refresh just gave, which the server has not accepted yet, starts none (`REFRESH_PAUSE`).
+ * refresh just gave, which the server has not accepted yet, starts none (`REFRESH_PAUSE`). With
+ * a fleet, this process's one refresh is the fleet's (`Fleet.refresh`), which each call waits for
+ * within its own deadline.
  */
-async function refreshToken(refresh: () => unknown, state: AuthState, used: string, sequence: number, url: string, method: string): Promise<string> {
+async function refreshToken(refresh: Refresh, state: AuthState, used: string, sequence: number, url: string, method: string, shared?: FleetRefresh): Promise<string> {
   if (state.token !== undefined && state.token !== used) return state.token
   // Sent before a refresh failed: that refresh was this request's too; do not start another.
   if (state.failure && sequence <= state.failure.before) {
@@ -243,15 +291,18 @@ async function refreshToken(refresh: () => unknown, state: AuthState, used: stri
     state.refreshes++
     state.refreshing = (async () => {
       try {
-        const token = await refresh()
-        if (typeof token !== 'string' || token === '') throw new TypeError('the refresh function did not return a token')
-        state.token = token
+        const result = shared
+          ? await shared.fleet.refresh(used, record => runRefresh(refresh, record?.refreshToken))
+          : await runRefresh(refresh, state.refreshToken)
+        state.token = result.token
+        state.refreshToken = result.refreshToken
         state.fresh = { at: Date.now(), proven: false }
         state.failure = undefined
-        return token
+        return result.token
       }
       catch (error) {
-        state.failure = { before: state.sent, error }
+        // The fleet's store failed, not the refresh: the next 401 tries again.
+        if (!(error instanceof FleetError)) state.failure = { before: state.sent, error }
         throw error
       }
       finally {
@@ -259,10 +310,13 @@ async function refreshToken(refresh: () => unknown, state: AuthState, used: stri
       }
     })()
   }
+  const signal = shared?.signal
   try {
-    return await state.refreshing
+    return await (signal ? raceSignal(state.refreshing, signal) : state.refreshing)
   }
   catch (cause) {
+    if (signal?.aborted && cause === signal.reason) throw cause
+    if (cause instanceof FleetError) throw cause.forRequest(url, method)
     throw new AuthError('the token refresh after a 401 failed', { request: url, method, cause })
   }
 }

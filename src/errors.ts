@@ -271,6 +271,54 @@ export class AuthError extends FetchError {
   static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('AuthError')
 }
 
+/** Why a fleet's store failed (`FleetError.code`). */
+export type FleetErrorCode =
+  /** The store refused or failed a command (connection refused or lost, an error reply); `cause` has its error. */
+  | 'ERR_FLEET_UNAVAILABLE'
+  /** The store did not answer a command within the fleet's `commandTimeout`, or a refresh by another process did not end within `refreshTimeout`. */
+  | 'ERR_FLEET_TIMEOUT'
+
+/**
+ * The fleet's store (Redis) could not be used: a call of a session with `fleet` rejects with it
+ * (before anything is sent, when the shared budgets or the host's pause cannot be read; after the
+ * response, when a `Retry-After` pause cannot be shared; at a 401, when the shared refresh cannot
+ * run). Never retried, and never a silent fall back to this process's own limits: the session
+ * works again as soon as the store does. `cause` is the store's error, with its message only (a
+ * client's error can carry the command's arguments: the token record is never in it).
+ *
+ * @example
+ * ```ts
+ * try { await session('/items') }
+ * catch (error) {
+ *   if (error instanceof FleetError) console.error(error.code, error.prefix) // 'ERR_FLEET_UNAVAILABLE' 'crawler'
+ * }
+ * ```
+ */
+export class FleetError extends FetchError {
+  /** What failed. */
+  readonly code: FleetErrorCode
+  /** The fleet's prefix. */
+  readonly prefix: string
+  /** What failed, without the request (the message has both). */
+  declare readonly reason: string
+
+  constructor(code: FleetErrorCode, prefix: string, reason: string, details: ErrorDetails = {}) {
+    const where = details.request === undefined ? 'fetch-session' : describeRequest(details.method, details.request)
+    super(`${where}: fleet ${JSON.stringify(prefix)}: ${redactText(reason)}`, details.cause === undefined ? undefined : { cause: details.cause })
+    init(this, 'FleetError', details)
+    this.code = code
+    this.prefix = prefix
+    Object.defineProperty(this, 'reason', { value: reason, enumerable: false, configurable: true, writable: true })
+  }
+
+  /** The same error, naming the request it failed (the store's errors are made without one). */
+  forRequest(request: string, method: string): FleetError {
+    return new FleetError(this.code, this.prefix, this.reason, { request, method, cause: this.cause })
+  }
+
+  static override [Symbol.hasInstance]: (value: unknown) => boolean = brandCheck('FleetError')
+}
+
 /** The response body passed `maxBodySize` (counted after decompression). */
 export class BodyTooLargeError extends FetchError {
   /** The limit that was passed, in bytes. */

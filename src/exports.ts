@@ -4,6 +4,7 @@ export {
   AuthError,
   BodyTooLargeError,
   FetchError,
+  FleetError,
   HTTPError,
   InvalidRequestError,
   isSessionError,
@@ -15,7 +16,7 @@ export {
   TimeoutError,
   UnsupportedOptionError,
 } from './errors'
-export type { ErrorDetails, RedirectErrorCode, SchemaIssue, TimeoutPhase } from './errors'
+export type { ErrorDetails, FleetErrorCode, RedirectErrorCode, SchemaIssue, TimeoutPhase } from './errors'
 export { CookieStoreError } from './cookies/stores/errors'
 export type { CookieStoreErrorCode } from './cookies/stores/errors'
 export { NETWORK_ERROR_CODES } from './network-errors'

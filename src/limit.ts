@@ -6,15 +6,22 @@
  * A request is what goes on the wire: each redirect hop and each retry is one, counted against
  * its own host (`withLimit`, a layer under the redirect layer), and it is in flight until its
  * response body is done (issue 12 item 15).
+ *
+ * With a `fleet` (issue 15), the limits hold across the fleet: a request first takes its turn
+ * here (in order, this process's own slots), then the fleet's (`Fleet.acquire`, which also waits
+ * out the host's pause); a `429` or `503` with `Retry-After` pauses the host for the fleet.
  */
 import { withBody } from './body-response'
 import type { LayerSpec, Middleware, ReadContext } from './layer'
 import { callStateOf } from './layer'
 import { NEVER_ABORTED, subscribe } from './timeout'
 import type { LimitOptions } from './types'
-import { invalidOption } from './errors'
+import { FleetError, invalidOption } from './errors'
 import { bare, own, ownRecord } from './own'
 import { inputURL, NULL_BODY_STATUSES } from './http'
+import { fleetOf } from './fleet/option'
+import { pauseOf } from './fleet/pause'
+import type { Fleet, FleetLimits } from './types'
 
 /**
  * Where the runtime has it, a slot whose body is garbage-collected unread is given back then (a
@@ -43,7 +50,30 @@ export const limitLayer: LayerSpec<Limiter, unknown> = {
   name: 'limit',
   keys: ['limit'],
   read: readLimit,
-  create: ({ options }) => options.limit ? withLimit(options.limit as Limiter) : undefined,
+  create: (context) => {
+    const limiter = context.options.limit as Limiter | undefined
+    const fleet = fleetOf(context)
+    if (fleet) return withLimit(sharedLimiter(limiter, fleet))
+    return limiter ? withLimit(limiter) : undefined
+  },
+}
+
+/** The fleet's limiters, by the session's own (or, for a session without `limit`, by the fleet). */
+const sharedLimiters = new WeakMap<object, Limiter>()
+
+/**
+ * The limiter that holds `limiter`'s limits across `fleet`: one per session (its `extend()`
+ * children, which share the session's `Limiter`, get the same one). A session without `limit`
+ * still shares the fleet's pauses.
+ */
+function sharedLimiter(limiter: Limiter | undefined, fleet: Fleet): Limiter {
+  const key: object = limiter ?? fleet
+  let shared = sharedLimiters.get(key)
+  if (!shared) {
+    shared = new Limiter(limiter?.options ?? {}, fleet)
+    sharedLimiters.set(key, shared)
+  }
+  return shared
 }
 
 /**
@@ -56,17 +86,27 @@ export function withLimit(limiter: Limiter): Middleware {
   return next => async (input, init) => {
     const href = inputURL(input)
     const signal = callStateOf(init)?.signal ?? init?.signal ?? NEVER_ABORTED
-    const release = await limiter.acquire(hostOf(href), signal)
-    let response: Response
+    const host = hostOf(href)
+    const release = await limiter.acquire(host, signal).catch(error => Promise.reject(forRequest(error, href, init?.method)))
+    let response: Response | undefined
     try {
       response = await next(input, init)
+      // Shared before the slot is given back: the next request of this process sees the pause.
+      const pausing = limiter.observe(host, response)
+      if (pausing) await pausing
     }
     catch (error) {
       release()
-      throw error
+      response?.body?.cancel().catch(noop)
+      throw forRequest(error, href, init?.method)
     }
     return holdUntilDone(response, release, signal, init?.method)
   }
+}
+
+/** A fleet's error, naming the request (the fleet's store makes them without one). */
+function forRequest(error: unknown, href: string, method: string | undefined): unknown {
+  return error instanceof FleetError && error.request === undefined ? error.forRequest(href, (method ?? 'GET').toUpperCase()) : error
 }
 
 function hostOf(href: string): string {
@@ -147,29 +187,68 @@ interface Waiter {
 
 /** A session's limits. */
 export class Limiter {
+  /** The limits as given. */
+  readonly options: LimitOptions
   readonly #concurrency: number
   readonly #perHost: number
   readonly #interval: number
+  /** With a fleet, the limits the fleet holds across its processes, and the fleet. */
+  readonly #fleet: { fleet: Fleet, limits: FleetLimits } | undefined
   readonly #queue: Waiter[] = []
   readonly #byHost = new Map<string, number>()
   #active = 0
   #nextStart = 0
   #timer: ReturnType<typeof setTimeout> | undefined
 
-  constructor(options: LimitOptions) {
+  constructor(options: LimitOptions, fleet?: Fleet) {
+    this.options = options
     this.#concurrency = positive('limit.concurrency', options.concurrency)
     this.#perHost = positive('limit.perHost', options.perHost)
     const rps = positive('limit.rps', options.rps)
-    this.#interval = Number.isFinite(rps) ? 1000 / rps : 0
+    // With a fleet, the fleet spaces the starts of all its processes (spacing them here too would only add waits).
+    this.#interval = Number.isFinite(rps) && !fleet ? 1000 / rps : 0
+    this.#fleet = fleet && { fleet, limits: { concurrency: this.#concurrency, perHost: this.#perHost, rps } }
   }
 
   /**
-   * Waits for a slot for `host`; the returned function gives it back (call it exactly once).
+   * Waits for a slot for `host`, here, then (with a fleet) in the fleet; the returned function
+   * gives both back (call it exactly once).
+   */
+  acquire(host: string, signal: AbortSignal): Promise<() => void> {
+    const local = this.#acquireLocal(host, signal)
+    // Without a fleet, no promise of ours more per request.
+    return this.#fleet ? this.#acquireShared(this.#fleet, local, host, signal) : local
+  }
+
+  async #acquireShared(shared: { fleet: Fleet, limits: FleetLimits }, waiting: Promise<() => void>, host: string, signal: AbortSignal): Promise<() => void> {
+    const local = await waiting
+    try {
+      const release = await shared.fleet.acquire(host, shared.limits, signal)
+      return () => {
+        release()
+        local()
+      }
+    }
+    catch (error) {
+      local()
+      throw error
+    }
+  }
+
+  /** With a fleet: shares the pause a `429` or `503` asks for with `Retry-After` (or `RateLimit-Reset`). */
+  observe(host: string, response: Response): Promise<void> | undefined {
+    if (!this.#fleet) return undefined
+    const pause = pauseOf(response)
+    return pause === undefined ? undefined : this.#fleet.fleet.pause(host, pause)
+  }
+
+  /**
+   * Waits for this process's slot for `host`; the returned function gives it back (call it exactly once).
    * Waiters on one signal share one abort listener (`subscribe`), and a signal that can never
    * abort gets none: every call without a deadline shares `NEVER_ABORTED`, and a listener per
    * waiter on it set off Node's MaxListenersExceededWarning past 10 (issue 11 item 17).
    */
-  acquire(host: string, signal: AbortSignal): Promise<() => void> {
+  #acquireLocal(host: string, signal: AbortSignal): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason)
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { host, resolve, unsubscribe: noop }

@@ -2,7 +2,7 @@
  * The order of the session's layers, in one list (issue 13). Outermost first:
  *
  * body watch → redirects → download resume → debug log → auth → cookies → cache → the user's layers (`use`) →
- * limiter → trace → HAR → upload progress → transport.
+ * (fleet: its option only) → limiter → trace → HAR → upload progress → transport.
  *
  * The body watch sees the final response; the redirect layer follows every hop, so everything
  * under it sees each hop (auth and cookies act per hop; the user's layers see what goes on the
@@ -19,6 +19,7 @@ import { debugLayer } from './debug'
 import { harLayer } from './har-layer'
 import { callStateOf, compose } from './layer'
 import type { LayerSpec, Middleware, StackContext } from './layer'
+import { fleetLayer } from './fleet/option'
 import { limitLayer } from './limit'
 import { traceLayer } from './trace'
 import { bodyWatchLayer } from './progress'
@@ -38,6 +39,7 @@ export const LAYERS: readonly LayerSpec[] = Object.freeze([
   cookiesLayer,
   cacheLayer,
   userLayers,
+  fleetLayer,
   limitLayer,
   traceLayer,
   harLayer,

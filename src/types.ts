@@ -7,6 +7,9 @@ import type { CookieJar } from 'tough-cookie'
 import type { FetchError, FetchResponse, RedirectHop, Timings } from './fetch-error'
 import type { CacheStore } from './cache/store'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { Fleet } from './fleet/contract'
+
+export type { Fleet, FleetLimits, FleetToken } from './fleet/contract'
 
 /** The `fetch` signature every layer and transport speaks. */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
@@ -338,8 +341,29 @@ export interface BearerAuthOptions {
    * request is sent again once. Concurrent 401s share one refresh. A refresh that fails rejects
    * those requests with `AuthError` (no loop); so does a 401 to the token the refresh returned,
    * which starts no new refresh until a request with a token succeeds or 10 s have passed.
+   *
+   * It may return `{ token, refreshToken }` instead: the next refresh is given that
+   * `refreshToken` (`context.refreshToken`), so a server that rotates refresh tokens works; with
+   * a `fleet`, the one the fleet's last refresh returned, whichever process ran it.
    */
-  refresh?: () => MaybePromise<string>
+  refresh?: (context: RefreshContext) => MaybePromise<string | RefreshedToken>
+}
+
+/** What `auth.refresh` is given. */
+export interface RefreshContext {
+  /**
+   * The `refreshToken` the last refresh returned (with a `fleet`: the last refresh of the whole
+   * fleet, read from its token record); `undefined` before the first, or when it returned a string.
+   */
+  refreshToken: string | undefined
+}
+
+/** What `auth.refresh` may return instead of the token alone. */
+export interface RefreshedToken {
+  /** The new bearer token. */
+  token: string
+  /** The refresh token to use next time (a server that rotates them returns a new one each time). */
+  refreshToken?: string
 }
 
 /** Limits for polite clients; requests over a limit wait their turn, in order. */
@@ -523,8 +547,27 @@ export interface SessionOptions extends Omit<RequestOptions, 'body' | 'method' |
   cookies?: boolean | CookieJarLike | CookieStoreLike
   /** The fetch to send requests with, instead of the platform's (the session's pool is then yours to manage). */
   fetch?: Fetch
-  /** Concurrency and rate limits, shared by the session and its `extend()` children. */
+  /** Concurrency and rate limits, shared by the session and its `extend()` children (and, with `fleet`, by the whole fleet). */
   limit?: LimitOptions
+  /**
+   * State shared by many processes (`createRedisFleet(redis, { prefix })` from
+   * `fetch-session/fleet/redis`): every session on a fleet with the same prefix shares the `limit`
+   * budgets (in flight, per host, starts per second), the pause a `429` or `503` with
+   * `Retry-After` puts on a host, and the bearer token refresh (one `refresh()` for the whole
+   * fleet). When the fleet's store fails, calls reject with `FleetError`: never a silent fall
+   * back to this process's own limits. Its `extend()` children share it. Node, Deno and Bun only:
+   * refused (`UnsupportedOptionError`) by the workerd and browser entries. README, "Fleets".
+   *
+   * @example
+   * ```ts
+   * import Redis from 'ioredis'
+   * import { createRedisFleet } from 'fetch-session/fleet/redis'
+   *
+   * const fleet = createRedisFleet(new Redis(), { prefix: 'crawler' })
+   * const session = createSession({ fleet, limit: { perHost: 2, rps: 10 }, auth: { bearer, refresh } })
+   * ```
+   */
+  fleet?: Fleet
   /**
    * Layers of your own (see `Middleware`), outermost first: they see every attempt and every
    * redirect hop as it goes on the wire. An `extend()` child runs its parent's, then its own.
@@ -745,7 +788,7 @@ export interface Session extends $Fetch, AsyncDisposableLike {
    */
   close: () => Promise<void>
   /** A child session with merged defaults that shares this session's jar and pool. */
-  extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | 'limit' | keyof TransportOptions>) => Session
+  extend: (options?: Omit<SessionOptions, 'cookies' | 'fetch' | 'limit' | 'fleet' | keyof TransportOptions>) => Session
   /**
    * Defaults for the URLs within `prefix` (the most specific prefix wins), like requests'
    * `session.mount()`: a scheme (`'https://'`), an origin (`'https://api.example.com'`: that scheme,

@@ -10,7 +10,7 @@ describe('playground', () => {
   it('runs every scenario of the seed article and exits cleanly', async () => {
     const started = Date.now()
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'playground/index.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 })
-    expect(stdout).toMatch(/\n18 scenarios, 18 ok\n?$/)
+    expect(stdout).toMatch(/\n19 scenarios, 19 ok\n?$/)
     expect(stdout).not.toContain('FAILED')
     for (const title of ['Stateless $fetch vs a session', 'Login, then a protected page', 'Connection pooling', 'Header persistence', 'Configuration persistence', 'retries with session.mount()', 'APIClient', 'CSRF token', 'Always close sessions', 'Timeouts', 'Error handling', 'A persistent session']) {
       expect(stdout).toContain(title)
@@ -31,6 +31,8 @@ describe('playground', () => {
     expect(stdout).toContain('refreshes                          1')
     // the persistent session: logged in by a child process, still logged in here without a login
     expect(stdout).toMatch(/GET \/dashboard +200 Welcome, myuser!/)
+    // The fleet: two processes shared 10 a second, or (without redis-server) one line saying what it needs.
+    expect(stdout).toMatch(/requests the server saw +20\n|skipped: this scenario needs redis-server/)
     expect(Date.now() - started).toBeLessThan(60_000)
   }, 120_000)
 })

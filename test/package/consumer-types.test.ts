@@ -146,6 +146,8 @@ describe('the shipped declarations, in a strict consumer', () => {
       'cookies/stores/file.d.ts',
       'cookies/stores/unstorage.d.ts',
       'cookies/stores/web-storage.d.ts',
+      'fleet/contract.d.ts',
+      'fleet/redis.d.ts',
       'index.d.ts',
     ])
     // The public contract lives in the main entry's declarations, not in a chunk.

@@ -51,10 +51,29 @@ describe('exports', () => {
     for (const store of ['web-storage', 'unstorage']) {
       expect(manifest.exports[`./stores/${store}`]).toEqual({ types: `./dist/cookies/stores/${store}.d.ts`, default: `./dist/cookies/stores/${store}.js` })
     }
-    // unstorage is an optional peer dependency, never a dependency.
-    expect(manifest.peerDependencies).toEqual({ unstorage: expect.any(String) })
-    expect(manifest.peerDependenciesMeta).toEqual({ unstorage: { optional: true } })
+    // unstorage (and ioredis, for the fleet) are optional peer dependencies, never dependencies.
+    expect(manifest.peerDependencies).toEqual({ ioredis: expect.any(String), unstorage: expect.any(String) })
+    expect(manifest.peerDependenciesMeta).toEqual({ ioredis: { optional: true }, unstorage: { optional: true } })
     expect(Object.keys(manifest.dependencies)).not.toContain('unstorage')
+    expect(Object.keys(manifest.dependencies)).not.toContain('ioredis')
+  })
+
+  it('the fleet on Redis has a subpath of its own; under workerd and browser it is a stub with the same names that says why not (issue 15)', async () => {
+    expect(manifest.exports['./fleet/redis']).toEqual({
+      'types': './dist/fleet/redis.d.ts',
+      'workerd': './dist/fleet/redis-unsupported.js',
+      'browser': './dist/fleet/redis-unsupported.js',
+      'default': './dist/fleet/redis.js',
+    })
+    const names = async (file: string): Promise<string[]> => Object.keys(await import(join(root, 'dist/fleet', file))).sort()
+    expect(await names('redis.js')).toEqual(['REDIS_FLEET_DEFAULTS', 'createRedisFleet'])
+    expect(await names('redis-unsupported.js')).toEqual(await names('redis.js'))
+    const { REDIS_FLEET_DEFAULTS: defaults } = await import(join(root, 'dist/fleet/redis.js'))
+    const { REDIS_FLEET_DEFAULTS: stub } = await import(join(root, 'dist/fleet/redis-unsupported.js'))
+    expect(stub).toEqual(defaults)
+    // The stub loads neither ioredis's helpers nor node: modules.
+    const bundled = await build({ entryPoints: [join(root, 'dist/fleet/redis-unsupported.js')], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' })
+    expect(bundled.outputFiles[0]!.text).not.toMatch(/["']node:|redis-semaphore|rate-limiter-flexible/)
   })
 
   it('the HTTP cache\'s unstorage store has a subpath of its own, with no node: module (issue 14)', async () => {
@@ -160,6 +179,7 @@ describe('exports', () => {
         "DEFAULT_RETRY_METHODS",
         "DEFAULT_RETRY_STATUS_CODES",
         "FetchError",
+        "FleetError",
         "HTTPError",
         "InvalidRequestError",
         "NETWORK_ERROR_CODES",

@@ -53,9 +53,11 @@ describe('package hygiene', () => {
     // tracing, the debug log, timings (Resource Timing in browsers) and the HAR recorder, which the
     // browser build leaves out (its devtools record): 28.3 KB and 96.6 KB, so 29 KB and 97 KB. Then
     // `schema` (SchemaError) and `session.paginate()` (issue 17): 29.3 KB and 97.6 KB, so 30 KB and 98 KB.
-    // Upload progress and download resume (issue 17): 30.9 KB and 99.0 KB, so 32 KB and 100 KB.
-    ['browser', 'dist/adapters/browser.js', ['browser'], 32 * 1024],
-    ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 100 * 1024],
+    // The fleet (issue 15: the option, the limiter's and the auth layer's hooks, FleetError; the Redis
+    // store is a subpath of its own): 30.4 KB and 98.5 KB, so 31 KB and 99 KB.
+    // Upload progress and download resume (issue 17) on top: 32.1 KB and 100.2 KB, so 33 KB and 101 KB.
+    ['browser', 'dist/adapters/browser.js', ['browser'], 33 * 1024],
+    ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 101 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
     const output = await build({ entryPoints: [join(root, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', conditions, logLevel: 'error' })

@@ -13,6 +13,7 @@ import {
   DEFAULT_RETRY_METHODS,
   DEFAULT_RETRY_STATUS_CODES,
   FetchError,
+  FleetError,
   fromNetscape,
   HTTPError,
   InvalidRequestError,
@@ -41,6 +42,9 @@ import { createWebStorageStore } from 'fetch-session/stores/web-storage'
 import { createUnstorageCacheStore } from 'fetch-session/cache/unstorage'
 import type { UnstorageCacheStore, UnstorageCacheStoreOptions, UnstorageLike as UnstorageCacheLike } from 'fetch-session/cache/unstorage'
 import type { WebStorageLike } from 'fetch-session/stores/web-storage'
+import { createRedisFleet, REDIS_FLEET_DEFAULTS } from 'fetch-session/fleet/redis'
+import type { RedisClientLike, RedisFleetOptions } from 'fetch-session/fleet/redis'
+import type { Fleet, FleetErrorCode, FleetToken, RefreshContext, RefreshedToken } from 'fetch-session'
 
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true : false
 /** Compiles only when `A` and `B` are the same type. */
@@ -240,5 +244,31 @@ export async function main(): Promise<void> {
   const status: CacheStatus | undefined = offline.cacheStatus
   session.mount('https://api.example.com/live', { cache: 'no-store' })
   void [size, describe, status, shared.base]
-  for (const each of [session, ...sessions, ...stored, ...cached]) await each.close()
+
+  // A fleet: a Redis client of the caller's (structural: an ioredis client fits), the shared
+  // limits and refresh, and the refresh that rotates its refresh token.
+  const redis: RedisClientLike = {
+    eval: async () => 1,
+    evalsha: async () => 1,
+    get: async () => null,
+    set: async () => 'OK',
+    zrem: async () => 0,
+    pttl: async () => -2,
+  }
+  const fleetOptions: RedisFleetOptions = { prefix: 'crawler', lease: REDIS_FLEET_DEFAULTS.lease, commandTimeout: 1_000 }
+  const fleet: Fleet = createRedisFleet(redis, fleetOptions)
+  const rotate = async ({ refreshToken }: RefreshContext): Promise<RefreshedToken> => ({ token: `new-${refreshToken ?? ''}`, refreshToken: 'next' })
+  const crawler = createSession({ fleet, limit: { perHost: 2, rps: 10 }, auth: { bearer: 'token', refresh: rotate } })
+  const record: FleetToken | undefined = await fleet.token()
+  try {
+    await crawler('/items')
+  }
+  catch (error) {
+    if (error instanceof FleetError) {
+      const code: FleetErrorCode = error.code
+      void [code, error.prefix, error.reason]
+    }
+  }
+  void record
+  for (const each of [session, ...sessions, ...stored, ...cached, crawler]) await each.close()
 }
