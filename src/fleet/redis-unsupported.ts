@@ -11,15 +11,7 @@ import type { RedisClientLike, RedisFleetOptions } from './redis'
 
 export type { RedisClientLike, RedisFleetOptions }
 
-/** The defaults of `RedisFleetOptions` (as on Node, Deno and Bun). */
-export const REDIS_FLEET_DEFAULTS: Readonly<Required<Omit<RedisFleetOptions, 'prefix'>>> = Object.freeze({
-  lease: 10_000,
-  refreshLease: 5_000,
-  commandTimeout: 2_000,
-  pollInterval: 20,
-  maxPause: 60_000,
-  refreshTimeout: 30_000,
-})
+export { REDIS_FLEET_DEFAULTS } from './defaults'
 
 /** Throws `UnsupportedOptionError`: a fleet on Redis needs Node, Deno or Bun. */
 export function createRedisFleet(_redis: RedisClientLike, _options: RedisFleetOptions): Fleet {

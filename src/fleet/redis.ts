@@ -23,6 +23,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible'
 import { FleetError, invalidOption } from '../errors'
 import { NEVER_ABORTED, sleep } from '../timeout'
 import type { Fleet, FleetLimits, FleetToken } from './contract'
+import { REDIS_FLEET_DEFAULTS } from './defaults'
 import { fleetFailure, timedClient } from './redis-client'
 import type { RedisClientLike } from './redis-client'
 import { Turns } from './turns'
@@ -57,15 +58,7 @@ export interface RedisFleetOptions {
   refreshTimeout?: number
 }
 
-/** The defaults of `RedisFleetOptions`. */
-export const REDIS_FLEET_DEFAULTS: Readonly<Required<Omit<RedisFleetOptions, 'prefix'>>> = Object.freeze({
-  lease: 10_000,
-  refreshLease: 5_000,
-  commandTimeout: 2_000,
-  pollInterval: 20,
-  maxPause: 60_000,
-  refreshTimeout: 30_000,
-})
+export { REDIS_FLEET_DEFAULTS }
 
 /**
  * One start per `interval` ms for the whole fleet, as `RateLimiterRedis`'s script: the key lives
