@@ -5,7 +5,8 @@
  * src/proxy-env.ts); `tls` maps to the agent's `connect` options and `http2` to `allowH2`.
  * `http://` targets go to the proxy as absolute-form requests, `https://` targets through CONNECT.
  * A caller's `dispatcher` replaces the session's pool (and stays the caller's to close).
- * `$fetch` uses the shared pool of Node's own `fetch` (undici's global dispatcher).
+ * `$fetch` uses the shared pool of Node's own `fetch` (undici's global dispatcher). undici itself
+ * (node-pool.ts) is loaded when a session is made or `$fetch` first sends, never on import.
  *
  * Both send through the dispatch transport (src/transports/dispatch.ts): undici's dispatcher API
  * with a lean `Response`, about a third of the CPU of `fetch` per request on Node 20, sending the
@@ -23,21 +24,23 @@
 import { setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import * as tls from 'node:tls'
-import { Agent, Client, Dispatcher, FormData as UndiciFormData, fetch as undiciFetch, getGlobalDispatcher, Pool, ProxyAgent } from 'undici'
+import type { Dispatcher } from 'undici'
 import { createCookieJar } from '../cookies/jar'
-import { proxyFor, routesFromEnvironment, routesFromOption } from '../proxy-env'
-import type { ProxyEnvironment, ProxyRoutes } from '../proxy-env'
+import { routesFromEnvironment, routesFromOption } from '../proxy-env'
+import type { ProxyEnvironment } from '../proxy-env'
 import { createSessionFactory } from '../session'
 import { SESSION_LAYERS } from '../session-layers'
 import type { Adapter, Transport, TransportFetch } from '../adapter'
 import { certificateBlocks, validateTlsOptions } from '../tls-options'
 import { createDispatchFetch, isDispatcher, NOT_A_DISPATCHER } from '../transports/dispatch'
 import { storedLeanResponse } from '../transports/lean-response'
-import { timedConnector } from '../transports/socket-timings'
 import type { $Fetch, Fetch, Session, SessionOptions, TransportOptions } from '../types'
 import { fetchTransport, UnsupportedOptionError } from './fetch'
 import { invalidOption } from '../errors'
 import { bare } from '../own'
+import type { DispatcherPlan } from './node-pool'
+
+type PoolModule = typeof import('./node-pool')
 
 /** The process environment (read when a session is created). */
 function environment(): ProxyEnvironment {
@@ -79,158 +82,6 @@ function withDefaultRoots(value: string | string[]): string[] {
 }
 
 /**
- * Sends each request direct or through the proxy its URL's scheme names, by curl's rule
- * (src/proxy-env.ts), rather than undici's `EnvHttpProxyAgent`, which sends `https://` through
- * `HTTP_PROXY` when `HTTPS_PROXY` is unset.
- */
-class ProxyRouter extends Dispatcher {
-  readonly #routes: ProxyRoutes
-  readonly #direct: Dispatcher
-  readonly #proxies: Map<string, Dispatcher> = new Map()
-  /** The dispatcher chosen for each origin seen (the choice depends on the origin only). */
-  readonly #chosen: Map<string, Dispatcher> = new Map()
-
-  constructor(routes: ProxyRoutes, direct: Dispatcher, through: (uri: string) => Dispatcher) {
-    super()
-    this.#routes = routes
-    this.#direct = direct
-    // Made now, so that a malformed proxy URL fails at createSession().
-    for (const uri of [routes.http, routes.https]) {
-      if (uri !== undefined && !this.#proxies.has(uri)) this.#proxies.set(uri, through(uri))
-    }
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const origin = String(options.origin)
-    let target = this.#chosen.get(origin)
-    if (target === undefined) {
-      const proxy = proxyFor(this.#routes, new URL(origin))
-      target = proxy === undefined ? this.#direct : this.#proxies.get(proxy)!
-      if (this.#chosen.size >= 1024) this.#chosen.clear()
-      this.#chosen.set(origin, target)
-    }
-    return target.dispatch(options, handler)
-  }
-
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    const done = Promise.all([this.#direct, ...this.#proxies.values()].map(dispatcher => dispatcher.close())).then(() => {})
-    if (callback) done.then(callback, callback)
-    else return done
-  }
-
-  override destroy(): Promise<void>
-  override destroy(error: Error | null): Promise<void>
-  override destroy(callback: () => void): void
-  override destroy(error: Error | null, callback: () => void): void
-  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
-    const error = typeof first === 'function' ? null : first ?? null
-    const callback = typeof first === 'function' ? first : second
-    const done = Promise.all([this.#direct, ...this.#proxies.values()].map(dispatcher => dispatcher.destroy(error))).then(() => {})
-    if (callback) done.then(callback, callback)
-    else return done
-  }
-}
-
-/** Sends `http://` origins to one dispatcher and every other to another; closes both. */
-class SchemeSplit extends Dispatcher {
-  readonly #http: Dispatcher
-  readonly #other: Dispatcher
-
-  constructor(http: Dispatcher, other: Dispatcher) {
-    super()
-    this.#http = http
-    this.#other = other
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return (String(options.origin).startsWith('http:') ? this.#http : this.#other).dispatch(options, handler)
-  }
-
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    return settleAll([this.#http, this.#other].map(dispatcher => dispatcher.close()), callback)
-  }
-
-  override destroy(): Promise<void>
-  override destroy(error: Error | null): Promise<void>
-  override destroy(callback: () => void): void
-  override destroy(error: Error | null, callback: () => void): void
-  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
-    const error = typeof first === 'function' ? null : first ?? null
-    return settleAll([this.#http, this.#other].map(dispatcher => dispatcher.destroy(error)), typeof first === 'function' ? first : second)
-  }
-}
-
-/**
- * A forward proxy for `http://` targets: each request goes to the proxy in absolute form
- * (`GET http://host/path`, RFC 9112 §3.2.2), with `Host` and the proxy's credentials. Unlike
- * undici's own (`proxyTunnel: false`), a proxy's 407 is a response, as curl, requests, Deno and
- * Bun give it, not an error that reads like an abort.
- */
-class AbsoluteFormProxy extends Dispatcher {
-  readonly #pool: Dispatcher
-  readonly #authorization: string | undefined
-
-  constructor(uri: string, poolFor: (origin: string | URL, options: object) => Dispatcher) {
-    super()
-    const url = new URL(uri)
-    this.#authorization = url.username || url.password
-      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
-      : undefined
-    this.#pool = poolFor(url.origin, {})
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const origin = String(options.origin).replace(/\/$/, '')
-    const headers = headerPairs(options.headers)
-    if (!headers.some(([name]) => name.toLowerCase() === 'host')) headers.unshift(['host', new URL(origin).host])
-    if (this.#authorization) headers.push(['proxy-authorization', this.#authorization])
-    return this.#pool.dispatch({ ...options, origin: undefined, path: origin + (options.path ?? '/'), headers: headers.flat() } as Dispatcher.DispatchOptions, handler)
-  }
-
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    return settleAll([this.#pool.close()], callback)
-  }
-
-  override destroy(): Promise<void>
-  override destroy(error: Error | null): Promise<void>
-  override destroy(callback: () => void): void
-  override destroy(error: Error | null, callback: () => void): void
-  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
-    const error = typeof first === 'function' ? null : first ?? null
-    return settleAll([this.#pool.destroy(error)], typeof first === 'function' ? first : second)
-  }
-}
-
-/** Dispatch headers in any of undici's forms (flat list, pairs, object) as pairs. */
-function headerPairs(headers: Dispatcher.DispatchOptions['headers']): Array<[string, string]> {
-  const pairs: Array<[string, string]> = []
-  if (!headers) return pairs
-  if (Array.isArray(headers)) {
-    if (Array.isArray(headers[0])) for (const [name, value] of headers as unknown as Array<[string, string]>) pairs.push([name, value])
-    else for (let index = 0; index < headers.length; index += 2) pairs.push([String(headers[index]), String(headers[index + 1])])
-    return pairs
-  }
-  for (const [name, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
-    if (value === undefined) continue
-    for (const each of Array.isArray(value) ? value : [value]) pairs.push([name, each])
-  }
-  return pairs
-}
-
-/** Waits for every promise, then calls `callback` or resolves. */
-function settleAll(promises: Array<Promise<void>>, callback: (() => void) | undefined): Promise<void> | void {
-  const done = Promise.all(promises).then(() => {})
-  if (callback) done.then(callback, callback)
-  else return done
-}
-
-/**
  * The TLS settings of a connection, with an own value for every member of `tls` whether given or
  * not: undici spreads them into the options of `tls.connect()`, and node:tls reads `ca`, `cert`,
  * `key` (and `pfx`, `passphrase`, `secureContext`) of that object through its prototype, so a
@@ -248,47 +99,107 @@ function tlsConnectOptions(tlsOptions: TransportOptions['tls']): Record<string, 
   })
 }
 
-/** Builds the undici dispatcher for a session's transport options. */
-function createDispatcher(options: TransportOptions): Dispatcher {
+/**
+ * What a session's transport options decide of its pool, checked now, so that a bad option fails
+ * at createSession() although the pool is made when the session first sends (node-pool.ts).
+ */
+function planDispatcher(options: TransportOptions): DispatcherPlan {
   const { proxy, tls: tlsOptions, pool, http2 } = options
-  const connect = tlsConnectOptions(tlsOptions)
-  // Own values even when not given (undici's defaults: no cap, 4 s): undici copies these options
-  // into objects of its own and reads them there, through a possibly polluted prototype.
-  const poolOptions = bare({
-    connections: pool?.connections ?? null,
-    keepAliveTimeout: pool?.keepAliveTimeout ?? 4000,
-  })
-  const agentOptions: Agent.Options = bare({
-    ...poolOptions,
-    allowH2: http2 === true,
-    connect,
-  })
-  // The connector the Agent would build from `connect` (what its Pools pass to buildConnector),
-  // marking each socket's DNS, TCP and TLS for `response.timings` (src/transports/socket-timings.ts).
-  // The ProxyAgent below keeps the options: it builds the connectors of its tunnels itself.
-  const direct = (): Dispatcher => new Agent(bare({ ...agentOptions, connect: timedConnector(bare({ allowH2: http2 === true, ...connect })) }))
-  const poolFor = (origin: string | URL, factoryOptions: object): Dispatcher => {
-    // The connection to the proxy itself: the default TLS settings, never the target's.
-    const merged = bare({ ...poolOptions, connect: timedConnector(tlsConnectOptions(undefined)), ...factoryOptions }) as Pool.Options
-    return merged.connections === 1 ? new Client(origin, merged) : new Pool(origin, merged)
-  }
-  const through = (uri: string): Dispatcher => new SchemeSplit(
-    // An `http://` target gets an ordinary absolute-form request, as curl, requests, Deno and Bun
-    // send it (a stock squid refuses CONNECT to ports but 443), on connections with the pool settings.
-    new AbsoluteFormProxy(uri, poolFor),
-    // CONNECT for `https://`: the proxy sees the CONNECT; the target's TLS settings apply inside the tunnel.
-    new ProxyAgent(bare({ ...agentOptions, uri, requestTls: connect, proxyTls: tlsConnectOptions(undefined) })),
-  )
-  if (proxy === false) return direct()
+  let route: DispatcherPlan['route'] = { kind: 'direct' }
   if (proxy === undefined || proxy === true) {
     const routes = routesFromEnvironment(environment())
-    return routes ? new ProxyRouter(routes, direct(), through) : direct()
+    if (routes) route = { kind: 'router', routes }
   }
-  if (typeof proxy === 'object' && !(proxy instanceof URL)) {
+  else if (typeof proxy === 'object' && !(proxy instanceof URL)) {
     const uri = String(proxy.url)
-    return proxy.noProxy === undefined ? through(uri) : new ProxyRouter(routesFromOption(uri, proxy.noProxy), direct(), through)
+    route = proxy.noProxy === undefined ? { kind: 'through', uri } : { kind: 'router', routes: routesFromOption(uri, proxy.noProxy) }
   }
-  return through(String(proxy))
+  else if (proxy !== false) {
+    route = { kind: 'through', uri: String(proxy) }
+  }
+  if (route.kind === 'through') checkProxyURL(route.uri, 'the proxy option')
+  if (route.kind === 'router') {
+    const { http, https, sources } = route.routes
+    if (http !== undefined) checkProxyURL(http, sources.http ?? 'the proxy option')
+    if (https !== undefined) checkProxyURL(https, sources.https ?? 'the proxy option')
+  }
+  return {
+    connect: tlsConnectOptions(tlsOptions),
+    proxyConnect: tlsConnectOptions(undefined),
+    // Own values even when not given (undici's defaults: no cap, 4 s): undici copies these options
+    // into objects of its own and reads them there, through a possibly polluted prototype.
+    poolOptions: bare({
+      connections: pool?.connections ?? null,
+      keepAliveTimeout: pool?.keepAliveTimeout ?? 4000,
+    }),
+    http2: http2 === true,
+    route,
+  }
+}
+
+/**
+ * A proxy URL undici's `ProxyAgent` takes: `http:` or `https:`. Else an `InvalidRequestError`
+ * naming where it came from, never the URL itself (it may hold credentials).
+ */
+function checkProxyURL(uri: string, source: string): void {
+  let url: URL
+  try {
+    url = new URL(uri)
+  }
+  catch {
+    throw invalidOption('proxy', `the proxy URL of ${source} is not a valid URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalidOption('proxy', `the proxy URL of ${source} must start with http: or https: (${url.protocol.slice(0, 16)} is not supported on node)`)
+  }
+}
+
+/** node-pool.ts, once loaded: every transport sends through it. */
+let pool: PoolModule | undefined
+let loadingPool: Promise<PoolModule> | undefined
+
+/** Loads node-pool.ts, and with it undici: when a session is made or `$fetch` first sends, never on import. */
+function loadPool(): Promise<PoolModule> {
+  return loadingPool ??= import('./node-pool').then((loaded) => {
+    pool = loaded
+    return loaded
+  })
+}
+
+/**
+ * A session's transport over its own pool, made when the first request is sent (undici is loaded
+ * when the session is made). A request sent while undici loads waits for it; one still waiting
+ * when the session closes fails with the session's reason, and no pool is made.
+ */
+function poolTransport(plan: DispatcherPlan): Transport {
+  let dispatcher: Dispatcher | undefined
+  let mocked: ReturnType<typeof interceptable> | undefined
+  let closed: { reason: Error | undefined } | undefined
+  const open = (loaded: PoolModule): TransportFetch => {
+    if (closed) throw closed.reason ?? new Error('fetch-session: the session is closed')
+    if (!mocked) {
+      const own = loaded.createDispatcher(plan)
+      dispatcher = own
+      mocked = interceptable(createDispatchFetch({ dispatcher: own, fallback: loaded.undiciFetchOn(own), userAgent: 'undici' }), own, true)
+    }
+    return mocked.fetch
+  }
+  // Started now, so that the first request rarely waits; a failure is the first request's.
+  loadPool().catch(() => {})
+  return {
+    fetch: (input, init, hints) => (mocked ? mocked.fetch(input, init, hints) : loadPool().then(loaded => open(loaded)(input, init, hints))),
+    // destroy(), not close(): undici's close() waits for every request in flight, a hanging one
+    // or a body nobody reads included (issue 12 item 10). What is still on the wire fails with
+    // `reason`, the session's SessionClosedError, and the sockets are closed at once (a mock's
+    // requests too: see `interceptable()`).
+    close: (reason) => {
+      closed = { reason }
+      if (!mocked) return Promise.resolve()
+      mocked.close(reason)
+      return dispatcher!.destroy(reason ?? null)
+    },
+    abortsOnClose: true,
+  }
 }
 
 /** The transport over a caller's own dispatcher (`dispatcher` option): the caller closes it. */
@@ -310,36 +221,20 @@ function callerTransport(options: TransportOptions): Transport {
   }
 }
 
-/**
- * undici's `fetch` takes only its own `FormData` class, not Node's global one (it would send
- * `[object FormData]` as text): copy the entries (files included) into undici's.
- */
-function withUndiciFormData(init: RequestInit | undefined): RequestInit | undefined {
-  const body = init?.body
-  if (body instanceof FormData && !(body instanceof UndiciFormData)) {
-    const form = new UndiciFormData()
-    for (const [name, value] of body) form.append(name, value as string | Blob)
-    return { ...init, body: form as unknown as BodyInit }
-  }
-  return init
-}
-
-/** The fetch a session falls back to: undici's, on the session's own pool (or the request's `dispatcher`). */
+/** undici's `fetch` on a caller's `dispatcher` (node-pool.ts), for what the lean path does not take. */
 function undiciFetchOn(dispatcher: Dispatcher): Fetch {
-  return (input, init) => {
-    const chosen = (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? dispatcher
-    return undiciFetch(input as string, { ...withUndiciFormData(init), dispatcher: chosen } as never) as unknown as Promise<Response>
-  }
+  return (input, init) => (pool ? pool.undiciFetchOn(dispatcher)(input, init) : loadPool().then(loaded => loaded.undiciFetchOn(dispatcher)(input, init)))
 }
 
 /** The transport of `$fetch`: the global dispatcher (the pool of Node's fetch), through `globalThis.fetch` when it was replaced. */
 function createSharedTransport(): Transport {
   const platform: Fetch = (input, init) => globalThis.fetch(input, init)
   // A MockAgent set as the global dispatcher is the one `getGlobalDispatcher` returns: nothing to detect.
-  const lean = createDispatchFetch({ dispatcher: getGlobalDispatcher, fallback: platform, userAgent: 'node' })
+  // undici's global dispatcher: node-pool.ts is loaded before the first request goes to it.
+  const lean = createDispatchFetch({ dispatcher: () => pool!.getGlobalDispatcher(), fallback: platform, userAgent: 'node' })
   return {
     fetch: (input, init) => {
-      if (!globalFetchReplaced()) return lean(input, init)
+      if (!globalFetchReplaced()) return pool ? lean(input, init) : loadPool().then(() => lean(input, init))
       const requested = (init as { dispatcher?: unknown } | undefined)?.dispatcher
       return requested === undefined || isDispatcher(requested) ? platform(input, init) : Promise.reject(new TypeError(NOT_A_DISPATCHER))
     },
@@ -483,20 +378,7 @@ const nodeAdapter: Adapter = {
     }
     if (options.dispatcher !== undefined) return callerTransport(options)
     validateTlsOptions(options.tls)
-    const dispatcher = createDispatcher(options)
-    const mocked = interceptable(createDispatchFetch({ dispatcher, fallback: undiciFetchOn(dispatcher), userAgent: 'undici' }), dispatcher, true)
-    return {
-      fetch: mocked.fetch,
-      // destroy(), not close(): undici's close() waits for every request in flight, a hanging one
-      // or a body nobody reads included (issue 12 item 10). What is still on the wire fails with
-      // `reason`, the session's SessionClosedError, and the sockets are closed at once (a mock's
-      // requests too: see `interceptable()`).
-      close: (reason) => {
-        mocked.close(reason)
-        return dispatcher.destroy(reason ?? null)
-      },
-      abortsOnClose: true,
-    }
+    return poolTransport(planDispatcher(options))
   },
   sharedTransport: fetch => (fetch ? fetchTransport(fetch) : createSharedTransport()),
   createCookieJar,

@@ -1,7 +1,7 @@
 /**
  * What the Node transport learns of the connection a request went on, for `response.timings`.
  *
- * - The session's own sockets come from `timedConnector()`, undici's connector with marks: when
+ * - The session's own sockets come from `timedConnector()` (src/adapters/node-pool.ts), undici's connector, marked by `markSocket()`: when
  *   the connection was asked for, DNS done (`lookup`, absent for an IP literal), TCP connected,
  *   TLS done. Its listeners go first, before undici's, which sends the first request at once.
  * - Which socket a request went on: undici publishes `undici:client:sendHeaders` ({ request,
@@ -20,7 +20,6 @@
  */
 import { subscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
-import { buildConnector } from 'undici'
 import type { ConnectionMarks } from '../timings'
 
 /** A socket's marks, and the requests written on it so far. */
@@ -100,25 +99,16 @@ function onSecureConnect(this: MarkedSocket): void {
   this[MARKS]!.secureConnect = performance.now()
 }
 
-/** undici's connector type (`buildConnector.connector`). */
-type Connector = buildConnector.connector
-
 /**
- * undici's connector for these options (what an `Agent` builds from its `connect` options),
- * marking each socket it opens (see the module's comment).
+ * Marks a socket the session's connector (src/adapters/node-pool.ts) just opened, `begin` being
+ * when it was asked for: its lookup, TCP connect and TLS handshake will be timed.
  */
-export function timedConnector(options: buildConnector.BuildOptions): Connector {
-  const connect = buildConnector(options)
-  return (connectOptions, callback) => {
-    const begin = performance.now()
-    const socket = connect(connectOptions, callback) as unknown as MarkedSocket | undefined
-    // undici's types say void; its connector returns the socket (lib/core/connect.js).
-    if (socket === undefined) return socket as never
-    socket[MARKS] = { begin, lookup: 0, connect: 0, secureConnect: 0, uses: 0 }
-    // First in line: undici's own 'connect' / 'secureConnect' listener writes the first request.
-    socket.once('lookup', onLookup)
-    socket.prependOnceListener('connect', onConnect)
-    if (connectOptions.protocol === 'https:') socket.prependOnceListener('secureConnect', onSecureConnect)
-    return socket as never
-  }
+export function markSocket(opened: unknown, begin: number, tls: boolean): void {
+  const socket = opened as MarkedSocket | undefined
+  if (socket === undefined) return
+  socket[MARKS] = { begin, lookup: 0, connect: 0, secureConnect: 0, uses: 0 }
+  // First in line: undici's own 'connect' / 'secureConnect' listener writes the first request.
+  socket.once('lookup', onLookup)
+  socket.prependOnceListener('connect', onConnect)
+  if (tls) socket.prependOnceListener('secureConnect', onSecureConnect)
 }
