@@ -10,7 +10,10 @@
  *    `bench:notes` marker: dated sections of one-off runs) and bench/results.json, and the
  *    summary table of the README (between its `bench:start` and `bench:end` markers; bench/readme.mjs).
  *
- * Options: --rounds N (default 3), --clients a,b, --scenarios a,b, --no-soak, --quick (a quarter
+ * 5. Then the footprint (bench/footprint.mjs): each client in fresh processes (3,000 requests of
+ *    warm-up, 3,000 measured), `import()` time against ky's, bundle sizes per runtime, installed size.
+ *
+ * Options: --rounds N (default 3), --clients a,b, --scenarios a,b, --no-soak, --no-footprint, --quick (a quarter
  * of the time, for trying the harness), --pin (server and client on cores 0 and 1),
  * --out FILE (default bench/RESULTS.md; its raw results go next to it, FILE.json, and the README
  * is left alone).
@@ -22,6 +25,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { CLIENTS } from './clients.mjs'
+import { bundleSizes, coldRuns, importLoadsUndici, importTimes, installedSize } from './footprint.mjs'
 import { targetRows, updateReadme } from './readme.mjs'
 import { FIRST_WARMUP_MS, MAX_WINDOWS, MIN_WINDOWS, QUIET_WINDOWS, SCENARIOS, WARMUP_MS, WINDOW_MS } from './scenarios.mjs'
 
@@ -147,6 +151,14 @@ if (soak) {
   soakResult = JSON.parse(stdout.trim().split('\n').at(-1))
   log(`soak: ${soakResult.requests} requests in ${(soakResult.wallMs / 1000).toFixed(1)} s, heap slope ${soakResult.slopePer10k.toFixed(0)} B per 10,000 requests, ${soakResult.warnings.length} warnings`)
 }
+let footprint
+if (!args.includes('--no-footprint')) {
+  log('footprint: fresh processes, import time, bundles…')
+  const cold = await coldRuns({ bases, repeats: quick ? 1 : 3, warmup: quick ? 1000 : 3000, measured: quick ? 1000 : 3000, log })
+  const imports = await importTimes({ runs: quick ? 3 : 7 })
+  footprint = { cold, imports, importLoadsUndici: await importLoadsUndici(), bundles: await bundleSizes(), installed: installedSize() }
+  log(`footprint: import ${imports['fetch-session'].medianMs.toFixed(0)} ms (ky ${imports.ky.medianMs.toFixed(0)} ms), browser bundle ${(footprint.bundles.browser.bytes / 1024).toFixed(1)} KB`)
+}
 server.disconnect()
 server.kill()
 
@@ -268,7 +280,31 @@ for (const client of summaryClients) {
 }
 lines.push('')
 
-const targets = targetRows({ results, samples })
+if (footprint) {
+  const { cold, imports, bundles, installed } = footprint
+  lines.push('## Fresh processes (what a serverless invocation sees)', '')
+  lines.push('Each client in a fresh Node process per scenario: the client made, 3,000 requests of warm-up (750 calls of the 3-hop chain), then 3,000 measured (750 calls); CPU of the process per request (per call for the chain). Ratios to `undici.request` in a fresh process of its own in the same repeat, median of the repeats (3, the clients\' order rotated).', '')
+  lines.push('| scenario | undici.request | undici.request + tough-cookie (by hand) | fetch-session $fetch | fetch-session session |')
+  lines.push('| --- | ---: | ---: | ---: | ---: |')
+  for (const [scenario, byClient] of Object.entries(cold)) {
+    const cell = client => (byClient[client] ? (client === 'undici.request' ? `1.00 (${fmt(byClient[client].cpuUs, 1)} µs)` : `${byClient[client].cpuRatio.toFixed(2)}${client === '$fetch' && scenario !== 'json' ? '*' : ''}`) : '–')
+    lines.push(`| ${SCENARIOS[scenario].title} | ${['undici.request', 'undici.request+tough', '$fetch', 'session'].map(cell).join(' | ')} |`)
+  }
+  lines.push('', '\\* no jar: not comparable (see above).', '')
+  lines.push('## Import time and size', '')
+  lines.push(`- \`await import()\` in a fresh Node process, median of ${imports.ky.runs.length} (interleaved): fetch-session **${fmt(imports['fetch-session'].medianMs, 1)} ms**, ky ${fmt(imports.ky.medianMs, 1)} ms (${(imports['fetch-session'].medianMs / imports.ky.medianMs).toFixed(2)}x). undici loaded by the import: ${footprint.importLoadsUndici ? 'yes' : 'no'} (a session loads it when it is made).`)
+  lines.push('- `createSession` and `$fetch` bundled by esbuild, minified and gzipped, per export condition (tough-cookie alone, with tldts and its public suffix list, bundled for the same runtime; what the package adds is the difference):', '')
+  lines.push('| entry | bundle | tough-cookie alone | the package adds | undici in it |')
+  lines.push('| --- | ---: | ---: | ---: | --- |')
+  for (const name of ['browser', 'workerd', 'deno', 'bun']) {
+    const size = bundles[name]
+    lines.push(`| ${name} | ${fmt(size.bytes / 1024, 1)} KB | ${size.toughCookieBytes ? `${fmt(size.toughCookieBytes / 1024, 1)} KB` : '– (the browser keeps cookies)'} | ${fmt(size.addedBytes / 1024, 1)} KB | ${size.undici ? 'yes' : 'no'} |`)
+  }
+  lines.push(`| ky (browser) | ${fmt(bundles.ky.bytes / 1024, 1)} KB | | | |`, `| ofetch (browser) | ${fmt(bundles.ofetch.bytes / 1024, 1)} KB | | | |`, '')
+  lines.push(`- Installed with the package (its files and its dependencies' closure, ${installed.packages} packages, as npm laid them out here): ${fmt(installed.bytes / 2 ** 20, 1)} MB, of which undici ${fmt((installed.bytes - installed.withoutUndiciBytes) / 2 ** 20, 1)} MB (loaded by the Node entry only).`, '')
+}
+
+const targets = targetRows({ results, samples, footprint })
 if (targets.length) {
   lines.push('## Targets', '')
   lines.push('Measured: the median over the rounds of the ratio in each round (the verdict is on it); best rounds: the best round of each against the best round of the other, which this machine\'s slow phases do not reach.', '')
@@ -298,6 +334,6 @@ catch {}
 writeFileSync(out, lines.join('\n') + notes)
 // A run written elsewhere (--out) keeps its raw results next to it, and leaves bench/results.json alone.
 const rawOut = out === join(here, 'RESULTS.md') ? join(here, 'results.json') : out.replace(/(\.md)?$/, '.json')
-writeFileSync(rawOut, `${JSON.stringify({ date: new Date().toISOString(), env: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, commit }, rounds, quick, results, heaps, samples, soak: soakResult }, null, 2)}\n`)
+writeFileSync(rawOut, `${JSON.stringify({ date: new Date().toISOString(), env: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, commit }, rounds, quick, results, heaps, samples, soak: soakResult, footprint }, null, 2)}\n`)
 if (out === join(here, 'RESULTS.md')) log(`README: ${updateReadme(join(root, 'README.md'), join(here, 'results.json'))}`)
 log(`wrote ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`)

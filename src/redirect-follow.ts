@@ -41,7 +41,8 @@ export function withRedirects(): Middleware {
 
     let currentURL = url
     let currentMethod = method
-    let headers = new Headers(init.headers)
+    // The caller's headers as they are for the first request: every layer below copies before it changes them.
+    let headers: HeadersInit | undefined = init.headers
     let body = init.body
     const chain = [url]
 

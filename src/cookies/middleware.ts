@@ -10,6 +10,7 @@ import type { Middleware } from '../layer'
 import { getSetCookies } from '../headers'
 import type { CookieJarLike } from '../types'
 import { inputURL } from '../http'
+import { CookieJar, MemoryCookieStore } from 'tough-cookie'
 import { asStoreError } from './layer'
 import type { CallCookies } from './layer'
 
@@ -62,9 +63,15 @@ export function withCallCookies(createJar: () => CookieJarLike | undefined): Mid
   }
 }
 
-/** `init` with the `Cookie` header built from the jar and the caller's own `Cookie`. */
+/**
+ * `init` with the `Cookie` header built from the jar and the caller's own `Cookie`; `init` as it is
+ * when the caller gave no `Cookie` and the jar's in-memory store holds nothing for the host (read
+ * from the store itself on every request: nothing is remembered between requests).
+ */
 async function withJarCookies(jar: CookieJarLike, url: string, init: RequestInit): Promise<RequestInit> {
-  const headers = new Headers(init.headers)
+  const given = init.headers
+  if ((given === undefined || (given instanceof Headers && !given.has('cookie'))) && !mayHoldCookiesFor(jar, url)) return init
+  const headers = new Headers(given)
   const cookieHeader = buildCookieHeader(headers.get('cookie'), await readJar(jar, url))
   if (cookieHeader) headers.set('cookie', cookieHeader)
   else headers.delete('cookie')
@@ -202,6 +209,42 @@ async function evict(store: StoreLike, cookies: StoredCookie[], excess: number):
   const time = (value: StoredCookie['lastAccessed']): number => value instanceof Date ? value.getTime() : 0
   const oldest = [...cookies].sort((a, b) => time(a.lastAccessed ?? a.creation) - time(b.lastAccessed ?? b.creation)).slice(0, excess)
   for (const cookie of oldest) await store.removeCookie(cookie.domain!, cookie.path ?? '/', cookie.key)
+}
+
+/**
+ * False only when the jar finds cookies as tough-cookie's `CookieJar` does (`getCookies` not
+ * replaced) in tough-cookie's own `MemoryCookieStore` (the default; not a subclass, which may find
+ * cookies its own way), and no domain in it domain-matches the URL's host:
+ * then `getCookies()` would return none. The check reads the store's index as it is now, so a
+ * cookie put in a moment ago, by this session or any code holding the jar, is seen. Hosts the
+ * check does not canonicalise as tough-cookie does (IPv6, a trailing dot, anything unusual) get
+ * the full look-up.
+ */
+function mayHoldCookiesFor(jar: CookieJarLike, url: string): boolean {
+  const store = (jar as { store?: unknown }).store
+  if (jar.getCookies !== CookieJar.prototype.getCookies || store === undefined || store === null || Object.getPrototypeOf(store) !== MemoryCookieStore.prototype) return true
+  const host = plainHost(url)
+  if (host === undefined) return true
+  const index = (store as MemoryCookieStore).idx
+  for (const domain in index) {
+    if (host === domain || (host.endsWith(domain) && host.charCodeAt(host.length - domain.length - 1) === 46 /* . */)) return true
+  }
+  return false
+}
+
+/** The host of an absolute `http(s)://` URL when it is a lower-case name or IPv4 address, else undefined. */
+function plainHost(url: string): string | undefined {
+  const start = url.indexOf('//') + 2
+  if (start === 1) return undefined
+  let end = start
+  for (; end < url.length; end++) {
+    const code = url.charCodeAt(end)
+    if (code === 47 /* / */ || code === 63 /* ? */ || code === 35 /* # */ || code === 58 /* : */) break
+    // a-z, 0-9, '-', '.', '_': anything else (userinfo, IPv6, upper case, percent-encoding) takes the full look-up.
+    if (!((code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 45 || code === 46 || code === 95)) return undefined
+  }
+  if (end === start || url.charCodeAt(end - 1) === 46) return undefined
+  return url.slice(start, end)
 }
 
 async function readJar(jar: CookieJarLike, url: string): Promise<Array<{ key: string, cookieString: () => string }>> {

@@ -26,6 +26,28 @@ describe('cookies', () => {
     await session.close()
   })
 
+  it('reads the in-memory jar on every request: a cookie another holder of the jar adds, or removes, between requests is seen', async () => {
+    const session = createSession({ baseURL: server.url })
+    const jar = session.cookies!
+    const sent = async (path = '/cookies'): Promise<Record<string, string>> => (await session<{ cookies: Record<string, string> }>(path)).cookies
+    expect(await sent()).toEqual({})
+    jar.setCookieSync('other=1; Path=/', server.url)
+    expect(await sent()).toEqual({ other: '1' })
+    // On another host of the same server (localhost), and a path the request must match.
+    jar.setCookieSync('there=2; Path=/cookies', server.altUrl)
+    expect(await session<{ cookies: Record<string, string> }>(`${server.altUrl}/cookies`)).toEqual({ cookies: { there: '2' } })
+    expect(await sent('/get').then(() => sent())).toEqual({ other: '1' })
+    await jar.removeAllCookies()
+    expect(await sent()).toEqual({})
+    // An expired cookie is not sent, though its domain is still in the store's index.
+    jar.setCookieSync(`old=1; Path=/; Expires=${new Date(Date.now() + 200).toUTCString()}`, server.url)
+    jar.setCookieSync('fresh=1; Path=/; Max-Age=1', server.url)
+    await new Promise(done => setTimeout(done, 1100))
+    expect(await sent()).toEqual({})
+    expect(server.requests.at(-1)!.headers.cookie).toBeUndefined()
+    await session.close()
+  })
+
   it('per-request Cookie headers merge with the jar: request cookies win and are not stored', async () => {
     const session = createSession({ baseURL: server.url })
     await session('/cookies/set?a=jar&b=jar')
