@@ -20,7 +20,8 @@ import { createServer } from 'node:http'
 
 const JSON_BODY = Buffer.from(JSON.stringify({ id: 1, name: 'fetch-session', ok: true, tags: ['a', 'b', 'c'], nested: { x: 1, y: 2 } }))
 const MIB = Buffer.alloc(1024 * 1024, 97)
-const HOSTS = Array.from({ length: 10 }, (_, index) => `127.0.0.${index + 1}`)
+// 10 sites for the cookie scenario, and an 11th where no scenario sets a cookie (the small JSON scenarios).
+const HOSTS = Array.from({ length: 11 }, (_, index) => `127.0.0.${index + 1}`)
 const CACHED = { 'cache-control': 'max-age=3600' }
 /** How many times /cached?k=… was served, by k. */
 const cachedCounts = new Map()

@@ -199,8 +199,7 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
       ? (mount.policy ??= resolveRetry([session.retry, mount.layer.retry]))
       : (client.policy ??= resolveRetry([session.retry]))
   const failure: CallFailure = { failed: false, error: undefined, call: undefined }
-  const hooks = Object.create(null) as CallHooks
-  for (const name of HOOK_NAMES) hooks[name] = wrapHooks(merged.hooks[name], failure)
+  const hooks = hasHooks(merged.hooks) ? wrappedHooks(merged.hooks, failure) : NO_HOOKS
   let rest = merged.rest
   const state: CallState = {
     transport: hopTransport(client),
@@ -219,6 +218,21 @@ function buildCall(client: Client, href: string, options: RequestOptions | undef
   const call = new Call(client, url, method, details, headers, own<unknown>(options, 'body'), requestInput, merged, policy, mergeTimeouts([merged.timeout]), hooks, rest, redirectModeOf(merged.layers), mount?.transport ?? client.transport, state, failure)
   failure.call = call
   return call
+}
+
+/** The hooks of a call that has none (most calls): one object for all of them, never written. */
+const NO_HOOKS: CallHooks = Object.freeze(Object.create(null))
+
+/** True when any hook list is given (`mergeLevels` keeps only the names that have hooks). */
+function hasHooks(lists: Partial<HookLists>): boolean {
+  for (const _ in lists) return true
+  return false
+}
+
+function wrappedHooks(lists: Partial<HookLists>, failure: CallFailure): CallHooks {
+  const hooks = Object.create(null) as CallHooks
+  for (const name of HOOK_NAMES) hooks[name] = wrapHooks(lists[name], failure)
+  return hooks
 }
 
 /** Each layer's state for this call (its `prepare`), by name. */

@@ -29,13 +29,31 @@ export function createOfetch(native: Fetch): OfetchClient {
  * gets the real stream.
  */
 function forOfetch(native: Fetch): Fetch {
-  return (input, init) => native(input, init).then((response) => {
+  return (input, init) => native(input, init && fastCopy(init)).then((response) => {
     const probe = (response as unknown as Record<symbol, unknown>)[PROBE]
     if (typeof probe === 'function') probe.call(response)
     const state = callStateOf(init)
     if (state && init) useStrictJSON(init as OfetchOptions, response, state, String(input))
     return response
   })
+}
+
+/**
+ * ofetch's options object as a fresh one with the same members: ofetch deletes `query` and
+ * `params` from it, which leaves V8 a dictionary-mode object, and each `{ ...init }` of one costs
+ * about 4 µs (a plain copy, under 1 µs; a spread of the copy, 0.04 µs). The layers get the copy;
+ * what ofetch reads back after the fetch (`parseResponse`, `useStrictJSON`) is set on its own.
+ */
+function fastCopy(init: RequestInit): RequestInit {
+  const copy: Record<string | symbol, unknown> = {}
+  const keys = Object.keys(init)
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!
+    if (key !== '__proto__') copy[key] = (init as Record<string, unknown>)[key]
+  }
+  const state = (init as Record<symbol, unknown>)[kCall]
+  if (state !== undefined) copy[kCall] = state
+  return copy as RequestInit
 }
 
 /** The members of ofetch's own options object (`init` of the fetch it calls) read after the response. */
