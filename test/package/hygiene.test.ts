@@ -56,8 +56,15 @@ describe('package hygiene', () => {
     // The fleet (issue 15: the option, the limiter's and the auth layer's hooks, FleetError; the Redis
     // store is a subpath of its own): 30.4 KB and 98.5 KB, so 31 KB and 99 KB.
     // Upload progress and download resume (issue 17) on top: 32.1 KB and 100.2 KB, so 33 KB and 101 KB.
+    // Issue 18 set the targets: 8 KB for the browser, 68 KB for workerd, Deno and Bun (the package
+    // adding 11 KB over tough-cookie's 57). They are missed (32.2 KB; 100.5, 104.2, 104.0 KB: the
+    // README's Benchmarks section says by how much and why), so these ceilings hold today's sizes:
+    // the entries cannot grow unseen. Each runtime's own entry is held, not only the generic one.
     ['browser', 'dist/adapters/browser.js', ['browser'], 33 * 1024],
     ['generic (with tough-cookie, the public suffix list and http-cache-semantics)', 'dist/index.js', [], 101 * 1024],
+    ['workerd', 'dist/adapters/workerd.js', ['workerd'], 101 * 1024],
+    ['deno', 'dist/adapters/deno.js', ['deno'], 105 * 1024],
+    ['bun', 'dist/adapters/bun.js', ['bun'], 105 * 1024],
   ]
   it.each(ceilings)('the %s entry stays under its size ceiling', async (_, entry, conditions, ceiling) => {
     const output = await build({ entryPoints: [join(root, entry)], bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', conditions, logLevel: 'error' })
