@@ -17,7 +17,7 @@ import { isOneShotBody, setHeader } from './headers'
 import { md5Hex } from './md5'
 import { own } from './own'
 import { discard } from './response-hooks'
-import type { AuthOptions, BearerAuthOptions, Fleet, RefreshedToken } from './types'
+import type { AuthOptions, BearerAuthOptions, Fetch, Fleet, RefreshedToken } from './types'
 import { toBase64 } from './url'
 import { inputURL } from './http'
 import { debugLogOf, logRefresh } from './debug'
@@ -156,60 +156,66 @@ export function callAuthOf(init: RequestInit | undefined): CallAuth | undefined 
 
 /** The auth layer; with a `fleet`, its refreshes are the fleet's. */
 export function withAuth(fleet?: Fleet): Middleware {
-  return next => async (input, init = {}) => {
+  return next => (input, init = {}) => {
     const auth = callAuthOf(init)
-    const url = inputURL(input)
-    if (!auth || new URL(url).origin !== auth.origin) return next(url, init)
-    const headers = new Headers(init.headers)
-    // An Authorization header set by hand wins over the `auth` option.
-    if (headers.has('authorization')) return next(url, init)
-    const method = (init.method ?? 'GET').toUpperCase()
-    const send = (authorization: string | undefined): Promise<Response> => {
-      const hop = new Headers(headers)
-      // A CR or LF in a token or a password: the message names the header, never the value.
-      if (authorization) setHeader(hop, 'authorization', authorization)
-      return next(url, { ...init, headers: hop })
-    }
-    // A stream body is gone after the first send: no second send to answer a challenge.
-    const canReplay = !isOneShotBody(init.body)
-    const { options, state } = auth
-
-    if (isBearer(options)) {
-      const refresh = field(options, 'refresh') as Refresh | undefined
-      if (fleet && refresh && !state.fleetRead) await readFleetToken(fleet, state, url, method)
-      const token = state.token ?? await provide(field(options, 'bearer') as BearerAuthOptions['bearer'], url, method)
-      const sequence = ++state.sent
-      const response = await send(`Bearer ${token}`)
-      if (response.status !== 401) return accepted(state, token, response)
-      if (!refresh || !canReplay) return response
-      discard(response)
-      const log = debugLogOf(init)
-      if (log) logRefresh(log, method, url, response.status)
-      const fresh = await refreshToken(refresh, state, token, sequence, url, method, fleet && { fleet, signal: callStateOf(init)?.signal ?? init.signal ?? undefined })
-      const replay = await send(`Bearer ${fresh}`)
-      if (replay.status !== 401) return accepted(state, fresh, replay)
-      // One refresh per burst: a 401 to the token it gave is the end, whatever that token is.
-      discard(replay)
-      throw rejectedToken(url, method)
-    }
-
-    const username = field(options, 'username') as string
-    const password = field(options, 'password') as string
-    if (field(options, 'type') !== 'digest') {
-      return send(`Basic ${toBase64(`${username}:${password}`)}`)
-    }
-
-    // Digest: answer a known challenge at once; otherwise (or when the server wants a new one) get one.
-    const target = new URL(url)
-    const uri = target.pathname + target.search
-    const response = await send(state.digest ? await digestHeader(username, password, method, uri, state.digest) : undefined)
-    if (response.status !== 401 || !canReplay) return response
-    const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
-    if (!challenge) return response
-    discard(response)
-    state.digest = { challenge, count: 0 }
-    return send(await digestHeader(username, password, method, uri, state.digest))
+    // Not async for a call without credentials: no promise of its own.
+    if (!auth) return next(inputURL(input), init)
+    return authed(next, inputURL(input), init, auth, fleet)
   }
+}
+
+/** A request of a call with credentials (`auth`), for its origin only. */
+async function authed(next: Fetch, url: string, init: RequestInit, auth: CallAuth, fleet: Fleet | undefined): Promise<Response> {
+  if (new URL(url).origin !== auth.origin) return next(url, init)
+  const headers = new Headers(init.headers)
+  // An Authorization header set by hand wins over the `auth` option.
+  if (headers.has('authorization')) return next(url, init)
+  const method = (init.method ?? 'GET').toUpperCase()
+  const send = (authorization: string | undefined): Promise<Response> => {
+    const hop = new Headers(headers)
+    // A CR or LF in a token or a password: the message names the header, never the value.
+    if (authorization) setHeader(hop, 'authorization', authorization)
+    return next(url, { ...init, headers: hop })
+  }
+  // A stream body is gone after the first send: no second send to answer a challenge.
+  const canReplay = !isOneShotBody(init.body)
+  const { options, state } = auth
+
+  if (isBearer(options)) {
+    const refresh = field(options, 'refresh') as Refresh | undefined
+    if (fleet && refresh && !state.fleetRead) await readFleetToken(fleet, state, url, method)
+    const token = state.token ?? await provide(field(options, 'bearer') as BearerAuthOptions['bearer'], url, method)
+    const sequence = ++state.sent
+    const response = await send(`Bearer ${token}`)
+    if (response.status !== 401) return accepted(state, token, response)
+    if (!refresh || !canReplay) return response
+    discard(response)
+    const log = debugLogOf(init)
+    if (log) logRefresh(log, method, url, response.status)
+    const fresh = await refreshToken(refresh, state, token, sequence, url, method, fleet && { fleet, signal: callStateOf(init)?.signal ?? init.signal ?? undefined })
+    const replay = await send(`Bearer ${fresh}`)
+    if (replay.status !== 401) return accepted(state, fresh, replay)
+    // One refresh per burst: a 401 to the token it gave is the end, whatever that token is.
+    discard(replay)
+    throw rejectedToken(url, method)
+  }
+
+  const username = field(options, 'username') as string
+  const password = field(options, 'password') as string
+  if (field(options, 'type') !== 'digest') {
+    return send(`Basic ${toBase64(`${username}:${password}`)}`)
+  }
+
+  // Digest: answer a known challenge at once; otherwise (or when the server wants a new one) get one.
+  const target = new URL(url)
+  const uri = target.pathname + target.search
+  const response = await send(state.digest ? await digestHeader(username, password, method, uri, state.digest) : undefined)
+  if (response.status !== 401 || !canReplay) return response
+  const challenge = parseDigestChallenge(response.headers.get('www-authenticate'))
+  if (!challenge) return response
+  discard(response)
+  state.digest = { challenge, count: 0 }
+  return send(await digestHeader(username, password, method, uri, state.digest))
 }
 
 /** `response`, once the server accepted `token`: a refreshed token that worked may be refreshed again. */

@@ -49,52 +49,55 @@ export const bodyWatchLayer: LayerSpec<BodyWatchOptions, BodyWatchOptions> = {
  * that ask for either pay for the extra stream.
  */
 export function withBodyWatch(): Middleware {
-  return next => async (input, init) => {
-    const response = await next(input, init)
-    const state = callStateOf(init)
-    // The attempt has its answer: a connection that breaks from now on was not a stale one.
-    if (state) state.responded = true
-    const options = state?.layers.bodyWatch as BodyWatchOptions | undefined
-    const listener = options?.onDownloadProgress
-    const limit = options?.maxBodySize
-    if ((!listener && limit === undefined) || !response.body || NULL_BODY_STATUSES.has(response.status)) return response
-    // Content-Length counts encoded bytes; the body is read decoded, so only an unencoded length is a total.
-    const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length')
-    const total = length !== null && /^\d+$/.test(length) ? Number(length) : undefined
-    const tooLarge = (): BodyTooLargeError => new BodyTooLargeError(limit!, { request: response.url, method: state?.method })
-    if (limit !== undefined && total !== undefined && total > limit) {
-      discard(response)
-      throw tooLarge()
-    }
-    const report = (loaded: number, done: boolean): void => {
-      if (!listener) return
-      const progress: DownloadProgress = { loaded, total, ratio: total ? Math.min(1, loaded / total) : total === 0 ? 1 : undefined, done }
-      listener(progress)
-    }
-    const reader = response.body.getReader()
-    let loaded = 0
-    const body = new ReadableStream<Uint8Array>(bare({
-      async pull(controller) {
-        const chunk = await reader.read()
-        if (chunk.done) {
-          report(loaded, true)
-          controller.close()
-          return
-        }
-        loaded += chunk.value.byteLength
-        if (limit !== undefined && loaded > limit) {
-          reader.cancel().catch(() => {})
-          const error = tooLarge()
-          if (state) state.bodyError = error
-          controller.error(error)
-          return
-        }
-        report(loaded, false)
-        controller.enqueue(chunk.value)
-      },
-      cancel: reason => reader.cancel(reason),
-    }))
-    // Not `new Response(body, { status })`: it refuses statuses outside 200–599 (issue 12 item 14).
-    return withBody(response, body)
+  // Not async: one promise per request where nothing is watched.
+  return next => (input, init) => next(input, init).then(response => watched(response, init))
+}
+
+/** The response of one attempt, its body counted and bounded when the call asks. */
+function watched(response: Response, init: RequestInit | undefined): Response {
+  const state = callStateOf(init)
+  // The attempt has its answer: a connection that breaks from now on was not a stale one.
+  if (state) state.responded = true
+  const options = state?.layers.bodyWatch as BodyWatchOptions | undefined
+  const listener = options?.onDownloadProgress
+  const limit = options?.maxBodySize
+  if ((!listener && limit === undefined) || !response.body || NULL_BODY_STATUSES.has(response.status)) return response
+  // Content-Length counts encoded bytes; the body is read decoded, so only an unencoded length is a total.
+  const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length')
+  const total = length !== null && /^\d+$/.test(length) ? Number(length) : undefined
+  const tooLarge = (): BodyTooLargeError => new BodyTooLargeError(limit!, { request: response.url, method: state?.method })
+  if (limit !== undefined && total !== undefined && total > limit) {
+    discard(response)
+    throw tooLarge()
   }
+  const report = (loaded: number, done: boolean): void => {
+    if (!listener) return
+    const progress: DownloadProgress = { loaded, total, ratio: total ? Math.min(1, loaded / total) : total === 0 ? 1 : undefined, done }
+    listener(progress)
+  }
+  const reader = response.body.getReader()
+  let loaded = 0
+  const body = new ReadableStream<Uint8Array>(bare({
+    async pull(controller) {
+      const chunk = await reader.read()
+      if (chunk.done) {
+        report(loaded, true)
+        controller.close()
+        return
+      }
+      loaded += chunk.value.byteLength
+      if (limit !== undefined && loaded > limit) {
+        reader.cancel().catch(() => {})
+        const error = tooLarge()
+        if (state) state.bodyError = error
+        controller.error(error)
+        return
+      }
+      report(loaded, false)
+      controller.enqueue(chunk.value)
+    },
+    cancel: reason => reader.cancel(reason),
+  }))
+  // Not `new Response(body, { status })`: it refuses statuses outside 200–599 (issue 12 item 14).
+  return withBody(response, body)
 }

@@ -8,7 +8,7 @@
 import { callStateOf } from '../layer'
 import type { Middleware } from '../layer'
 import { getSetCookies } from '../headers'
-import type { CookieJarLike } from '../types'
+import type { CookieJarLike, Fetch } from '../types'
 import { inputURL } from '../http'
 import { CookieJar, MemoryCookieStore } from 'tough-cookie'
 import { asStoreError } from './layer'
@@ -22,12 +22,25 @@ import type { CallCookies } from './layer'
  * dropped silently: a hostile server can never break the response.
  */
 export function withCookies(jar: CookieJarLike): Middleware {
-  return next => async (input, init = {}) => {
-    const url = inputURL(input)
-    const response = await next(url, await withJarCookies(jar, url, init))
-    await storeCookies(jar, url, getSetCookies(response.headers))
-    return response
+  // Not async: a request with nothing to send and a response with no Set-Cookie cost one promise.
+  return next => (input, init = {}) => {
+    try {
+      const url = inputURL(input)
+      const prepared = jarInit(jar, url, init)
+      return prepared instanceof Promise ? prepared.then(ready => sendAndStore(next, jar, url, ready)) : sendAndStore(next, jar, url, prepared)
+    }
+    catch (error) {
+      return Promise.reject(error)
+    }
   }
+}
+
+/** Sends, then stores the response's cookies (if it set any) before handing it on. */
+function sendAndStore(next: Fetch, jar: CookieJarLike, url: string, init: RequestInit): Promise<Response> {
+  return next(url, init).then((response) => {
+    const setCookies = getSetCookies(response.headers)
+    return setCookies.length === 0 ? response : storeCookies(jar, url, setCookies).then(() => response)
+  })
 }
 
 /**
@@ -39,28 +52,38 @@ export function withCookies(jar: CookieJarLike): Middleware {
  * responses without Set-Cookie pay nothing. Never used in browsers (the browser owns cookies).
  */
 export function withCallCookies(createJar: () => CookieJarLike | undefined): Middleware {
-  return next => async (input, init = {}) => {
+  return next => (input, init = {}) => {
     const state = callStateOf(init)
     if (!state) return next(input, init)
     const url = inputURL(input)
-    // Allocated only once a response of the call sets a cookie.
-    let own = state.layers.cookies as CallCookies | undefined
-    // The cookies of earlier responses of this call go into a jar only now that a request follows
-    // them: the last response's are never parsed, so a call without a further hop costs nothing.
-    if (own?.pending) {
-      own.jar ??= createJar()
-      const pending = own.pending
-      own.pending = undefined
-      if (own.jar) for (const [from, setCookies] of pending) await storeCookies(own.jar, from, setCookies)
-    }
-    const response = await next(url, own?.jar ? await withJarCookies(own.jar, url, init) : init)
-    const setCookies = getSetCookies(response.headers)
-    if (setCookies.length > 0) {
-      own ??= (state.layers.cookies = {}) as CallCookies
-      ;(own.pending ??= []).push([url, setCookies])
-    }
-    return response
+    const own = state.layers.cookies as CallCookies | undefined
+    // Not async until a response of the call has set a cookie.
+    if (!own) return next(url, init).then(response => noteCookies(state.layers, url, response))
+    return withCallJar(next, createJar, own, url, init).then(response => noteCookies(state.layers, url, response))
   }
+}
+
+/** A request of a call whose earlier responses set cookies: they go into the call's jar, which builds its `Cookie`. */
+async function withCallJar(next: Fetch, createJar: () => CookieJarLike | undefined, own: CallCookies, url: string, init: RequestInit): Promise<Response> {
+  // The cookies of earlier responses of this call go into a jar only now that a request follows
+  // them: the last response's are never parsed, so a call without a further hop costs nothing.
+  if (own.pending) {
+    own.jar ??= createJar()
+    const pending = own.pending
+    own.pending = undefined
+    if (own.jar) for (const [from, setCookies] of pending) await storeCookies(own.jar, from, setCookies)
+  }
+  return next(url, own.jar ? await jarInit(own.jar, url, init) : init)
+}
+
+/** Keeps a response's `Set-Cookie` headers for the call's next request (allocated only then). */
+function noteCookies(layers: Record<string, unknown>, url: string, response: Response): Response {
+  const setCookies = getSetCookies(response.headers)
+  if (setCookies.length > 0) {
+    const own = (layers.cookies ??= {}) as CallCookies
+    ;(own.pending ??= []).push([url, setCookies])
+  }
+  return response
 }
 
 /**
@@ -68,14 +91,16 @@ export function withCallCookies(createJar: () => CookieJarLike | undefined): Mid
  * when the caller gave no `Cookie` and the jar's in-memory store holds nothing for the host (read
  * from the store itself on every request: nothing is remembered between requests).
  */
-async function withJarCookies(jar: CookieJarLike, url: string, init: RequestInit): Promise<RequestInit> {
+function jarInit(jar: CookieJarLike, url: string, init: RequestInit): RequestInit | Promise<RequestInit> {
   const given = init.headers
   if ((given === undefined || (given instanceof Headers && !given.has('cookie'))) && !mayHoldCookiesFor(jar, url)) return init
-  const headers = new Headers(given)
-  const cookieHeader = buildCookieHeader(headers.get('cookie'), await readJar(jar, url))
-  if (cookieHeader) headers.set('cookie', cookieHeader)
-  else headers.delete('cookie')
-  return { ...init, headers }
+  return readJar(jar, url).then((cookies) => {
+    const headers = new Headers(given)
+    const cookieHeader = buildCookieHeader(headers.get('cookie'), cookies)
+    if (cookieHeader) headers.set('cookie', cookieHeader)
+    else headers.delete('cookie')
+    return { ...init, headers }
+  })
 }
 
 /**
