@@ -78,11 +78,41 @@ function timedConnector(options: buildConnector.BuildOptions): Connector {
 }
 
 /**
+ * A dispatcher that sends through others (`members()`) and closes or destroys them all: undici's
+ * `close()` / `destroy()` overloads, a promise or a callback, written once.
+ */
+abstract class Composite extends Dispatcher {
+  protected abstract members(): Dispatcher[]
+
+  override close(): Promise<void>
+  override close(callback: () => void): void
+  override close(callback?: () => void): Promise<void> | void {
+    return settle(this.members().map(dispatcher => dispatcher.close()), callback)
+  }
+
+  override destroy(): Promise<void>
+  override destroy(error: Error | null): Promise<void>
+  override destroy(callback: () => void): void
+  override destroy(error: Error | null, callback: () => void): void
+  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
+    const error = typeof first === 'function' ? null : first ?? null
+    return settle(this.members().map(dispatcher => dispatcher.destroy(error)), typeof first === 'function' ? first : second)
+  }
+}
+
+/** Waits for every promise, then calls `callback` or resolves. */
+function settle(promises: Array<Promise<void>>, callback: (() => void) | undefined): Promise<void> | void {
+  const done = Promise.all(promises).then(() => {})
+  if (callback) done.then(callback, callback)
+  else return done
+}
+
+/**
  * Sends each request direct or through the proxy its URL's scheme names, by curl's rule
  * (src/proxy-env.ts), rather than undici's `EnvHttpProxyAgent`, which sends `https://` through
  * `HTTP_PROXY` when `HTTPS_PROXY` is unset.
  */
-class ProxyRouter extends Dispatcher {
+class ProxyRouter extends Composite {
   readonly #routes: ProxyRoutes
   readonly #direct: Dispatcher
   readonly #proxies: Map<string, Dispatcher> = new Map()
@@ -111,29 +141,13 @@ class ProxyRouter extends Dispatcher {
     return target.dispatch(options, handler)
   }
 
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    const done = Promise.all([this.#direct, ...this.#proxies.values()].map(dispatcher => dispatcher.close())).then(() => {})
-    if (callback) done.then(callback, callback)
-    else return done
-  }
-
-  override destroy(): Promise<void>
-  override destroy(error: Error | null): Promise<void>
-  override destroy(callback: () => void): void
-  override destroy(error: Error | null, callback: () => void): void
-  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
-    const error = typeof first === 'function' ? null : first ?? null
-    const callback = typeof first === 'function' ? first : second
-    const done = Promise.all([this.#direct, ...this.#proxies.values()].map(dispatcher => dispatcher.destroy(error))).then(() => {})
-    if (callback) done.then(callback, callback)
-    else return done
+  protected members(): Dispatcher[] {
+    return [this.#direct, ...this.#proxies.values()]
   }
 }
 
 /** Sends `http://` origins to one dispatcher and every other to another; closes both. */
-class SchemeSplit extends Dispatcher {
+class SchemeSplit extends Composite {
   readonly #http: Dispatcher
   readonly #other: Dispatcher
 
@@ -147,19 +161,8 @@ class SchemeSplit extends Dispatcher {
     return (String(options.origin).startsWith('http:') ? this.#http : this.#other).dispatch(options, handler)
   }
 
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    return settleAll([this.#http, this.#other].map(dispatcher => dispatcher.close()), callback)
-  }
-
-  override destroy(): Promise<void>
-  override destroy(error: Error | null): Promise<void>
-  override destroy(callback: () => void): void
-  override destroy(error: Error | null, callback: () => void): void
-  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
-    const error = typeof first === 'function' ? null : first ?? null
-    return settleAll([this.#http, this.#other].map(dispatcher => dispatcher.destroy(error)), typeof first === 'function' ? first : second)
+  protected members(): Dispatcher[] {
+    return [this.#http, this.#other]
   }
 }
 
@@ -169,7 +172,7 @@ class SchemeSplit extends Dispatcher {
  * undici's own (`proxyTunnel: false`), a proxy's 407 is a response, as curl, requests, Deno and
  * Bun give it, not an error that reads like an abort.
  */
-class AbsoluteFormProxy extends Dispatcher {
+class AbsoluteFormProxy extends Composite {
   readonly #pool: Dispatcher
   readonly #authorization: string | undefined
 
@@ -190,19 +193,8 @@ class AbsoluteFormProxy extends Dispatcher {
     return this.#pool.dispatch({ ...options, origin: undefined, path: origin + (options.path ?? '/'), headers: headers.flat() } as Dispatcher.DispatchOptions, handler)
   }
 
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    return settleAll([this.#pool.close()], callback)
-  }
-
-  override destroy(): Promise<void>
-  override destroy(error: Error | null): Promise<void>
-  override destroy(callback: () => void): void
-  override destroy(error: Error | null, callback: () => void): void
-  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
-    const error = typeof first === 'function' ? null : first ?? null
-    return settleAll([this.#pool.destroy(error)], typeof first === 'function' ? first : second)
+  protected members(): Dispatcher[] {
+    return [this.#pool]
   }
 }
 
@@ -222,12 +214,6 @@ function headerPairs(headers: Dispatcher.DispatchOptions['headers']): Array<[str
   return pairs
 }
 
-/** Waits for every promise, then calls `callback` or resolves. */
-function settleAll(promises: Array<Promise<void>>, callback: (() => void) | undefined): Promise<void> | void {
-  const done = Promise.all(promises).then(() => {})
-  if (callback) done.then(callback, callback)
-  else return done
-}
 
 /**
  * undici's `fetch` takes only its own `FormData` class, not Node's global one (it would send
