@@ -19,6 +19,9 @@
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
+/** The clients that are a plain client with a cookie jar added by hand: they run only where cookies matter (COOKIE_SCENARIOS). */
+export const JAR_ONLY = new Set(['undici.request+tough', 'got+jar', 'fetch-cookie'])
+
 /**
  * undici.request with a keep-alive Agent: the floor (no WHATWG layer, no cookies, redirects by hand).
  * `cache`: the Agent composed with undici's own `interceptors.cache()` (its in-memory store, a shared cache).

@@ -20,6 +20,9 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { JAR_ONLY } from './clients.mjs'
+import { COOKIE_SCENARIOS } from './scenarios.mjs'
+import { median } from './stats.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -28,14 +31,7 @@ const run = promisify(execFile)
 /** The clients and scenarios of the cold-process figure. */
 export const COLD_CLIENTS = ['undici.request', 'undici.request+tough', '$fetch', 'session']
 export const COLD_SCENARIOS = ['json', 'cookies', 'redirect']
-const JAR_ONLY = new Set(['undici.request+tough'])
-const COOKIE_SCENARIOS = new Set(['cookies', 'redirect'])
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
 
 /**
  * Fresh processes: `repeats` of each client in each scenario, interleaved. Returns

@@ -10,17 +10,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CLIENTS } from './clients.mjs'
 import { SCENARIOS } from './scenarios.mjs'
+import { median } from './stats.mjs'
 
 export const START = '<!-- bench:start: written by `npm run bench` (bench/readme.mjs) from bench/results.json -->'
 export const END = '<!-- bench:end -->'
 
 const fmt = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
 
 /** KB as the targets count them (1,024 bytes, as the package tests' size ceilings). */
 const KB = 1024

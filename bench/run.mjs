@@ -24,10 +24,11 @@ import { cpus, freemem, loadavg, release, totalmem, type } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { CLIENTS } from './clients.mjs'
+import { CLIENTS, JAR_ONLY } from './clients.mjs'
 import { bundleSizes, coldRuns, importLoadsUndici, importTimes, installedSize } from './footprint.mjs'
 import { targetRows, updateReadme } from './readme.mjs'
-import { FIRST_WARMUP_MS, MAX_WINDOWS, MIN_WINDOWS, QUIET_WINDOWS, SCENARIOS, WARMUP_MS, WINDOW_MS } from './scenarios.mjs'
+import { COOKIE_SCENARIOS, FIRST_WARMUP_MS, MAX_WINDOWS, MIN_WINDOWS, QUIET_WINDOWS, SCENARIOS, WARMUP_MS, WINDOW_MS } from './scenarios.mjs'
+import { median } from './stats.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -45,9 +46,7 @@ const quick = args.includes('--quick')
 const soak = !args.includes('--no-soak')
 const out = option('out', join(here, 'RESULTS.md'))
 
-/** Which clients run in which scenario: the jar variants only where cookies matter. */
-const JAR_ONLY = new Set(['undici.request+tough', 'got+jar', 'fetch-cookie'])
-const COOKIE_SCENARIOS = new Set(['cookies', 'redirect'])
+// Which clients run in which scenario: the jar variants only where cookies matter (JAR_ONLY, COOKIE_SCENARIOS).
 const clientNames = option('clients', Object.keys(CLIENTS).join(',')).split(',')
 const scenarioNames = option('scenarios', Object.keys(SCENARIOS).join(',')).split(',')
 // A client with an HTTP cache runs only in the cache scenarios, and only they and the floor run there.
@@ -162,11 +161,6 @@ if (!args.includes('--no-footprint')) {
 server.disconnect()
 server.kill()
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
 
 /**
  * Medians per scenario and client. Ratios are the median of each round's ratio (the client against

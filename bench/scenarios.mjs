@@ -40,6 +40,9 @@ const MIB = 1024 * 1024
  *           measurement: an error message, or undefined
  */
 
+/** The scenarios where cookies matter: the clients with a jar of their own by hand (JAR_ONLY, clients.mjs) run only there. */
+export const COOKIE_SCENARIOS = new Set(['cookies', 'redirect'])
+
 /** Each client's own key in the cache-hit scenario (several clients share a process in bench/ab.mjs). */
 let cacheKeys = 0
 
