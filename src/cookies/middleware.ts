@@ -12,6 +12,7 @@ import type { CookieJarLike, Fetch } from '../types'
 import { inputURL } from '../http'
 import { CookieJar, MemoryCookieStore } from 'tough-cookie'
 import { asStoreError } from './layer'
+import { domainMatches } from './set-cookie'
 import type { CallCookies } from './layer'
 
 /**
@@ -252,7 +253,7 @@ function mayHoldCookiesFor(jar: CookieJarLike, url: string): boolean {
   if (host === undefined) return true
   const index = (store as MemoryCookieStore).idx
   for (const domain in index) {
-    if (host === domain || (host.endsWith(domain) && host.charCodeAt(host.length - domain.length - 1) === 46 /* . */)) return true
+    if (domainMatches(host, domain)) return true
   }
   return false
 }
