@@ -12,7 +12,7 @@ import type { CookieJarLike, Fetch } from '../types'
 import { inputURL } from '../http'
 import { CookieJar, MemoryCookieStore } from 'tough-cookie'
 import { asStoreError } from './layer'
-import { domainMatches } from './set-cookie'
+import { domainMatches } from './domain'
 import type { CallCookies } from './layer'
 
 /**

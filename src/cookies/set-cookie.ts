@@ -13,6 +13,7 @@
  */
 
 import { asStoreError } from './layer'
+import { domainMatches } from './domain'
 import type { CookieRules, ResponseCookieRules, StoredCookie, StoreLike } from './middleware'
 import type { CookieJarLike } from '../types'
 
@@ -122,18 +123,6 @@ export function breaksPrefixRules(cookie: SetCookieFacts): boolean {
     if (value.startsWith('__secure-') || value.startsWith('__host-')) return true
   }
   return false
-}
-
-const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/
-
-/**
- * RFC 6265 §5.1.3: `host` domain-matches `domain` when they are equal, or when `host` ends with
- * `.domain` and is not an IP address. Both canonical.
- */
-export function domainMatches(host: string, domain: string): boolean {
-  if (host === domain) return true
-  if (!host.endsWith(`.${domain}`) || domain === '') return false
-  return !IPV4.test(host) && !host.includes(':')
 }
 
 /** RFC 6265 §5.1.4: `requestPath` path-matches `cookiePath`. */
